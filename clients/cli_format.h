@@ -1,0 +1,67 @@
+// Human-readable rendering of Recommender responses for recsys-cli.
+//
+// Every function here is pure: it turns proto messages into text and does no
+// I/O, so the output can be checked without a server. The returned strings end
+// with a newline. Tables keep their columns aligned by truncating long cells
+// with "…"; widths are counted in Unicode code points, which is right for the
+// Latin, Cyrillic and Greek names in the catalog (wide CJK glyphs and
+// combining marks are counted as one column each).
+
+#ifndef RECSYS_CLIENTS_CLI_FORMAT_H_
+#define RECSYS_CLIENTS_CLI_FORMAT_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "grpcpp/support/status_code_enum.h"
+#include "recsys/v1/recommender.pb.h"
+
+namespace recsys::clients {
+
+// Returns the number of columns `text` takes on a terminal: the number of
+// UTF-8 code points, i.e. of bytes that are not continuation bytes (10xxxxxx).
+// Invalid UTF-8 gives a rough count and never makes this fail.
+int DisplayWidth(absl::string_view text);
+
+// Returns `text` unchanged when DisplayWidth(text) <= width; otherwise its
+// longest prefix of whole code points that fits in width - 1 columns,
+// followed by "…" (so the result is exactly `width` columns). Never splits a
+// multi-byte character. Returns "" when width <= 0.
+std::string TruncateToWidth(absl::string_view text, int width);
+
+// Returns the canonical name of a gRPC status code ("INVALID_ARGUMENT",
+// "DEADLINE_EXCEEDED", ...), or "CODE_<n>" for a value outside the enum.
+std::string StatusCodeName(grpc::StatusCode code);
+
+// A summary line ("model v3 · 20 tracks for user u17 (cold start: no)")
+// followed by a table of the items: rank, score, track, artist, genre /
+// subgenre and reason. `request` supplies what the response does not echo.
+std::string FormatRecommendResponse(
+    const recsys::v1::RecommendRequest& request,
+    const recsys::v1::RecommendResponse& response);
+
+// A summary line naming the seed, followed by the same track table as
+// FormatRecommendResponse.
+std::string FormatRadioResponse(const recsys::v1::RadioRequest& request,
+                                const recsys::v1::RadioResponse& response);
+
+// A summary line naming the seed artist, followed by a table of rank, score,
+// artist, genre and reason.
+std::string FormatRelatedArtistsResponse(
+    const recsys::v1::RelatedArtistsRequest& request,
+    const recsys::v1::RelatedArtistsResponse& response);
+
+// A summary line and three sections: "Up next", "Related artists" and
+// "More by <artist>", each a table or "(none)".
+std::string FormatNowPlayingResponse(
+    const recsys::v1::NowPlayingRequest& request,
+    const recsys::v1::NowPlayingResponse& response);
+
+// One aligned "key: value" line per scalar field; created_at as a UTC ISO 8601
+// time; metrics, blend weights and training parameters as indented blocks
+// sorted by key; genres on one comma-separated line.
+std::string FormatModelInfo(const recsys::v1::ModelInfo& info);
+
+}  // namespace recsys::clients
+
+#endif  // RECSYS_CLIENTS_CLI_FORMAT_H_

@@ -1,0 +1,83 @@
+// Domain types shared by every layer: the music catalog (genres, artists,
+// tracks with audio features), users, and the interaction events a model is
+// trained from. Plain structs; indices into the owning vectors link them.
+#ifndef RECSYS_CORE_CATALOG_H_
+#define RECSYS_CORE_CATALOG_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace recsys::core {
+
+// The nine audio-analysis features, in this order everywhere (files, vectors).
+// Ranges follow Spotify's audio analysis: all in [0, 1] except loudness
+// (dB, about [-60, 0]) and tempo (beats per minute, about [50, 220]).
+inline constexpr int kNumAudioFeatures = 9;
+inline constexpr std::array<absl::string_view, kNumAudioFeatures>
+    kAudioFeatureNames = {"acousticness",     "danceability", "energy",
+                          "instrumentalness", "liveness",     "loudness",
+                          "speechiness",      "tempo",        "valence"};
+using AudioFeatures = std::array<float, kNumAudioFeatures>;
+
+enum class ContentKind : uint8_t { kMusic = 0, kPodcast = 1, kAudiobook = 2 };
+
+// "music", "podcast", "audiobook".
+absl::string_view ContentKindName(ContentKind kind);
+// Returns nullopt when `name` is none of the names above.
+std::optional<ContentKind> ParseContentKind(absl::string_view name);
+
+struct Artist {
+  std::string id;      // the catalog's opaque id, unique among artists
+  std::string name;    // display name
+  uint16_t genre = 0;  // index into Catalog::genres
+};
+
+struct Track {
+  std::string id;  // the catalog's opaque id, unique among tracks
+  std::string title;
+  uint32_t artist = 0;       // index into Catalog::artists
+  uint16_t genre = 0;        // index into Catalog::genres
+  uint16_t subgenre = 0;     // index into Catalog::subgenres
+  int16_t release_year = 0;  // 0 = unknown
+  ContentKind kind = ContentKind::kMusic;
+  bool explicit_content = false;
+  float popularity = 0;  // catalog popularity in [0, 100], 0 = unknown
+  AudioFeatures audio{};
+};
+
+struct Catalog {
+  std::vector<std::string> genres;     // "pop", "rock", ...
+  std::vector<std::string> subgenres;  // "dance pop", "hard rock", ...
+  std::vector<Artist> artists;
+  std::vector<Track> tracks;
+};
+
+struct User {
+  std::string id;       // the catalog's opaque id, unique among users
+  std::string country;  // ISO 3166-1 alpha-2, upper case; empty = unknown
+};
+
+// What one user did with one track over the data window. A (user, track) pair
+// appears at most once in a cleaned dataset.
+struct Interaction {
+  uint32_t user = 0;   // index into Dataset::users
+  uint32_t track = 0;  // index into Catalog::tracks
+  uint32_t plays = 0;  // completed (or long enough) plays
+  uint32_t skips = 0;  // plays abandoned early
+  bool liked = false;  // the user saved or liked the track
+};
+
+struct Dataset {
+  Catalog catalog;
+  std::vector<User> users;
+  std::vector<Interaction> interactions;
+};
+
+}  // namespace recsys::core
+
+#endif  // RECSYS_CORE_CATALOG_H_

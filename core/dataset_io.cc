@@ -1,0 +1,832 @@
+#include "core/dataset_io.h"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "core/status_macros.h"
+
+namespace recsys::core {
+namespace {
+
+// Column names, shared by reader and writer.
+constexpr absl::string_view kTrackId = "track_id";
+constexpr absl::string_view kTitle = "title";
+constexpr absl::string_view kArtistId = "artist_id";
+constexpr absl::string_view kArtistName = "artist_name";
+constexpr absl::string_view kGenre = "genre";
+constexpr absl::string_view kSubgenre = "subgenre";
+constexpr absl::string_view kReleaseYear = "release_year";
+constexpr absl::string_view kKind = "kind";
+constexpr absl::string_view kExplicit = "explicit";
+constexpr absl::string_view kPopularity = "popularity";
+constexpr absl::string_view kUserId = "user_id";
+constexpr absl::string_view kCountry = "country";
+constexpr absl::string_view kPlays = "plays";
+constexpr absl::string_view kSkips = "skips";
+constexpr absl::string_view kLiked = "liked";
+
+constexpr absl::string_view kUtf8Bom = "\xEF\xBB\xBF";
+constexpr size_t kIoBufferBytes = size_t{1} << 20;
+// Longest bad value quoted in an error: one broken field in a gigabyte file
+// must not make a gigabyte message.
+constexpr size_t kMaxQuotedValue = 64;
+constexpr int kMaxYear = 9999;
+
+std::string Quote(absl::string_view value) {
+  if (value.size() <= kMaxQuotedValue) return absl::StrCat("'", value, "'");
+  return absl::StrCat("'", value.substr(0, kMaxQuotedValue), "...'");
+}
+
+// The status of a failed open: ENOENT becomes NOT_FOUND; without an errno,
+// NOT_FOUND is the likeliest cause.
+absl::Status OpenError(absl::string_view path, absl::string_view purpose,
+                       int error_number) {
+  const std::string message =
+      absl::StrCat("cannot open '", path, "' for ", purpose);
+  if (error_number == 0) return absl::NotFoundError(message);
+  return absl::ErrnoToStatus(error_number, message);
+}
+
+// Shared by SplitCsvLine and the reader, which reuses `fields` across lines
+// to avoid reallocating for every row.
+absl::Status SplitCsvLineInto(absl::string_view line,
+                              std::vector<std::string>& fields) {
+  fields.clear();
+  size_t i = 0;
+  while (true) {
+    std::string field;
+    if (i < line.size() && line[i] == '"') {
+      const size_t opening = i++;
+      while (true) {
+        const size_t quote = line.find('"', i);
+        if (quote == absl::string_view::npos) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "unterminated quoted field starting at character ", opening + 1,
+              " (line breaks inside quoted fields are not supported)"));
+        }
+        field.append(line.data() + i, quote - i);
+        i = quote + 1;
+        if (i < line.size() && line[i] == '"') {  // "" is one quote
+          field.push_back('"');
+          ++i;
+          continue;
+        }
+        break;
+      }
+      if (i < line.size() && line[i] != ',') {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "unexpected text after the closing quote at character ", i + 1));
+      }
+    } else {
+      const size_t comma = std::min(line.find(',', i), line.size());
+      field.assign(line.data() + i, comma - i);
+      i = comma;
+    }
+    fields.push_back(std::move(field));
+    if (i >= line.size()) return absl::OkStatus();
+    ++i;  // past the comma; a trailing comma leaves one empty field
+  }
+}
+
+enum class Format { kCsv, kTsv };
+
+// Reads a header-first table file row by row, numbering lines for errors.
+class TableReader {
+ public:
+  // Opens `path` and reads its header. Returns the open error, or
+  // INVALID_ARGUMENT for a missing header or a repeated column name.
+  static absl::StatusOr<std::unique_ptr<TableReader>> Open(
+      const std::string& path, Format format) {
+    auto reader = std::unique_ptr<TableReader>(new TableReader(path, format));
+    // A large buffer, installed before open() as libstdc++ requires: these
+    // files run to gigabytes.
+    reader->in_.rdbuf()->pubsetbuf(reader->buffer_.data(),
+                                   reader->buffer_.size());
+    errno = 0;
+    reader->in_.open(path, std::ios::binary);
+    if (!reader->in_.is_open()) return OpenError(path, "reading", errno);
+    RETURN_IF_ERROR(reader->ReadHeader());
+    return reader;
+  }
+
+  // Position of column `name`, or -1 when the header lacks it.
+  int Find(absl::string_view name) const {
+    const auto it = columns_.find(name);
+    return it == columns_.end() ? -1 : it->second;
+  }
+
+  absl::StatusOr<int> Require(absl::string_view name) const {
+    const int column = Find(name);
+    if (column < 0) {
+      return ErrorAt(header_line_,
+                     absl::StrCat("missing required column ", Quote(name)));
+    }
+    return column;
+  }
+
+  // Moves to the next non-blank row. Returns false at end of file, or an
+  // error for a read failure or a malformed row.
+  absl::StatusOr<bool> Next() {
+    while (ReadLine()) {
+      if (line_.empty()) continue;
+      RETURN_IF_ERROR(SplitRow());
+      if (fields_.size() != names_.size()) {
+        return Error(absl::StrCat("expected ", names_.size(),
+                                  " fields as in the header, found ",
+                                  fields_.size()));
+      }
+      return true;
+    }
+    if (in_.bad()) {
+      return absl::ErrnoToStatus(
+          errno != 0 ? errno : EIO,
+          absl::StrCat("cannot read '", path_, "' after line ", line_number_));
+    }
+    return false;
+  }
+
+  // The current row's field in `column`; "" when column is -1.
+  absl::string_view field(int column) const {
+    return column < 0 ? absl::string_view() : fields_[column];
+  }
+
+  absl::string_view column_name(int column) const { return names_[column]; }
+
+  // INVALID_ARGUMENT "<path>:<line>: <reason>" for the current line.
+  absl::Status Error(absl::string_view reason) const {
+    return ErrorAt(line_number_, reason);
+  }
+
+ private:
+  TableReader(const std::string& path, Format format)
+      : path_(path), format_(format), buffer_(kIoBufferBytes) {}
+
+  absl::Status ErrorAt(int64_t line, absl::string_view reason) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path_, ":", line, ": ", reason));
+  }
+
+  bool ReadLine() {
+    if (!std::getline(in_, line_)) return false;
+    ++line_number_;
+    if (!line_.empty() && line_.back() == '\r') line_.pop_back();
+    return true;
+  }
+
+  absl::Status SplitRow() {
+    fields_.clear();
+    if (format_ == Format::kTsv) {
+      for (absl::string_view field : absl::StrSplit(line_, '\t')) {
+        fields_.push_back(field);
+      }
+      return absl::OkStatus();
+    }
+    const absl::Status split = SplitCsvLineInto(line_, csv_fields_);
+    if (!split.ok()) return Error(split.message());
+    for (const std::string& field : csv_fields_) fields_.push_back(field);
+    return absl::OkStatus();
+  }
+
+  absl::Status ReadHeader() {
+    bool found = false;
+    while (!found && ReadLine()) {
+      if (line_number_ == 1 && absl::StartsWith(line_, kUtf8Bom)) {
+        line_.erase(0, kUtf8Bom.size());
+      }
+      found = !line_.empty();
+    }
+    if (!found) {
+      return ErrorAt(std::max<int64_t>(line_number_, 1), "missing header line");
+    }
+    header_line_ = line_number_;
+    RETURN_IF_ERROR(SplitRow());
+    for (absl::string_view field : fields_) {
+      names_.emplace_back(absl::StripAsciiWhitespace(field));
+    }
+    for (size_t i = 0; i < names_.size(); ++i) {
+      // Unnamed columns (say, a spreadsheet's index) are ignored like any
+      // unknown column, however many there are.
+      if (names_[i].empty()) continue;
+      if (!columns_.emplace(names_[i], static_cast<int>(i)).second) {
+        return Error(absl::StrCat("repeated column ", Quote(names_[i])));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  const std::string path_;
+  const Format format_;
+  std::vector<char> buffer_;  // declared before in_, which uses it to the end
+  std::ifstream in_;
+  std::string line_;
+  int64_t line_number_ = 0;
+  int64_t header_line_ = 0;
+  std::vector<std::string> names_;
+  absl::flat_hash_map<std::string, int> columns_;
+  std::vector<std::string> csv_fields_;    // CSV rows own their unquoted text
+  std::vector<absl::string_view> fields_;  // into line_ or csv_fields_
+};
+
+// Field parsers: nullopt when the text is not a valid value.
+
+std::optional<uint32_t> ParseCount(absl::string_view text) {
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(text, &value) || value < 0 ||
+      value > std::numeric_limits<uint32_t>::max()) {
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(value);
+}
+
+std::optional<bool> ParseBool(absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text);
+  if (text == "1" || absl::EqualsIgnoreCase(text, "true")) return true;
+  if (text == "0" || absl::EqualsIgnoreCase(text, "false")) return false;
+  return std::nullopt;
+}
+
+std::optional<int16_t> ParseYear(absl::string_view text) {
+  int value = 0;
+  if (!absl::SimpleAtoi(text, &value) || value < 0 || value > kMaxYear) {
+    return std::nullopt;
+  }
+  return static_cast<int16_t>(value);
+}
+
+std::optional<ContentKind> ParseKind(absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text);
+  std::optional<ContentKind> kind = ParseContentKind(text);
+  if (!kind.has_value()) kind = ParseContentKind(absl::AsciiStrToLower(text));
+  return kind;
+}
+
+// Parses `column` of the current row with `parse`. An empty field (or an
+// absent column) yields `if_empty`, or an error when it is nullopt.
+template <typename T, typename Parser>
+absl::StatusOr<T> ParseField(const TableReader& reader, int column,
+                             std::optional<T> if_empty, Parser parse,
+                             absl::string_view expected) {
+  const absl::string_view text = reader.field(column);
+  if (text.empty() && if_empty.has_value()) return *if_empty;
+  const std::optional<T> value = parse(text);
+  if (!value.has_value()) {
+    return reader.Error(absl::StrCat("column ",
+                                     Quote(reader.column_name(column)),
+                                     " is not ", expected, ": ", Quote(text)));
+  }
+  return *value;
+}
+
+absl::StatusOr<absl::string_view> RequireNonEmpty(const TableReader& reader,
+                                                  int column) {
+  const absl::string_view text = reader.field(column);
+  if (text.empty()) {
+    return reader.Error(absl::StrCat(
+        "column ", Quote(reader.column_name(column)), " is empty"));
+  }
+  return text;
+}
+
+// The valid range of each audio feature on input (see the header for why
+// loudness and tempo are wider than typical).
+struct FeatureRange {
+  float min;
+  float max;
+};
+
+FeatureRange AudioFeatureRange(absl::string_view name) {
+  if (name == "loudness") return {-100, 10};
+  if (name == "tempo") return {0, 300};
+  return {0, 1};
+}
+
+// Returns the index of `name` in `table`, appending it on first sight.
+absl::StatusOr<uint16_t> Intern(
+    absl::string_view name, absl::string_view what,
+    std::vector<std::string>& table,
+    absl::flat_hash_map<std::string, uint16_t>& index,
+    const TableReader& reader) {
+  const auto it = index.find(name);
+  if (it != index.end()) return it->second;
+  if (table.size() > std::numeric_limits<uint16_t>::max()) {
+    return reader.Error(absl::StrCat("more than 65536 distinct ", what));
+  }
+  const uint16_t id = static_cast<uint16_t>(table.size());
+  table.emplace_back(name);
+  index.emplace(std::string(name), id);
+  return id;
+}
+
+using IdIndex = absl::flat_hash_map<std::string, uint32_t>;
+
+absl::Status CheckIndexRoom(size_t size, absl::string_view what,
+                            const TableReader& reader) {
+  if (size >= std::numeric_limits<uint32_t>::max()) {
+    return reader.Error(absl::StrCat("more than 2^32 - 1 ", what));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadTracks(const std::string& path, Catalog& catalog,
+                        IdIndex& track_index) {
+  ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader,
+                   TableReader::Open(path, Format::kCsv));
+  ASSIGN_OR_RETURN(const int track_id_col, reader->Require(kTrackId));
+  ASSIGN_OR_RETURN(const int title_col, reader->Require(kTitle));
+  ASSIGN_OR_RETURN(const int artist_id_col, reader->Require(kArtistId));
+  ASSIGN_OR_RETURN(const int artist_name_col, reader->Require(kArtistName));
+  ASSIGN_OR_RETURN(const int genre_col, reader->Require(kGenre));
+  const int subgenre_col = reader->Find(kSubgenre);
+  const int year_col = reader->Find(kReleaseYear);
+  const int kind_col = reader->Find(kKind);
+  const int explicit_col = reader->Find(kExplicit);
+  const int popularity_col = reader->Find(kPopularity);
+  std::array<int, kNumAudioFeatures> feature_cols;
+  std::array<FeatureRange, kNumAudioFeatures> feature_ranges;
+  std::array<std::string, kNumAudioFeatures> feature_expected;
+  for (int f = 0; f < kNumAudioFeatures; ++f) {
+    feature_cols[f] = reader->Find(kAudioFeatureNames[f]);
+    feature_ranges[f] = AudioFeatureRange(kAudioFeatureNames[f]);
+    feature_expected[f] = absl::StrCat("a number in [", feature_ranges[f].min,
+                                       ", ", feature_ranges[f].max, "]");
+  }
+
+  IdIndex artist_index;
+  absl::flat_hash_map<std::string, uint16_t> genre_index, subgenre_index;
+  while (true) {
+    ASSIGN_OR_RETURN(const bool has_row, reader->Next());
+    if (!has_row) break;
+    RETURN_IF_ERROR(CheckIndexRoom(catalog.tracks.size(), "tracks", *reader));
+    Track track;
+    ASSIGN_OR_RETURN(const absl::string_view track_id,
+                     RequireNonEmpty(*reader, track_id_col));
+    if (!track_index
+             .emplace(std::string(track_id),
+                      static_cast<uint32_t>(catalog.tracks.size()))
+             .second) {
+      return reader->Error(
+          absl::StrCat("repeated ", kTrackId, " ", Quote(track_id)));
+    }
+    track.id = std::string(track_id);
+    track.title = std::string(reader->field(title_col));
+    ASSIGN_OR_RETURN(const absl::string_view genre,
+                     RequireNonEmpty(*reader, genre_col));
+    ASSIGN_OR_RETURN(track.genre, Intern(genre, "genres", catalog.genres,
+                                         genre_index, *reader));
+    ASSIGN_OR_RETURN(track.subgenre,
+                     Intern(reader->field(subgenre_col), "subgenres",
+                            catalog.subgenres, subgenre_index, *reader));
+    ASSIGN_OR_RETURN(const absl::string_view artist_id,
+                     RequireNonEmpty(*reader, artist_id_col));
+    const auto [artist, inserted] = artist_index.emplace(
+        std::string(artist_id), static_cast<uint32_t>(catalog.artists.size()));
+    if (inserted) {
+      RETURN_IF_ERROR(
+          CheckIndexRoom(catalog.artists.size(), "artists", *reader));
+      Artist& added = catalog.artists.emplace_back();
+      added.id = std::string(artist_id);
+      added.name = std::string(reader->field(artist_name_col));
+      added.genre = track.genre;
+    }
+    track.artist = artist->second;
+    ASSIGN_OR_RETURN(track.release_year,
+                     ParseField<int16_t>(*reader, year_col, int16_t{0},
+                                         ParseYear, "a year in [0, 9999]"));
+    ASSIGN_OR_RETURN(track.kind, ParseField<ContentKind>(
+                                     *reader, kind_col, ContentKind::kMusic,
+                                     ParseKind, "music, podcast or audiobook"));
+    ASSIGN_OR_RETURN(track.explicit_content,
+                     ParseField<bool>(*reader, explicit_col, false, ParseBool,
+                                      "a boolean (true, false, 1 or 0)"));
+    const auto parse_in = [](FeatureRange range) {
+      return [range](absl::string_view text) -> std::optional<float> {
+        float value = 0;
+        if (!absl::SimpleAtof(text, &value) || !std::isfinite(value) ||
+            value < range.min || value > range.max) {
+          return std::nullopt;
+        }
+        return value;
+      };
+    };
+    ASSIGN_OR_RETURN(
+        track.popularity,
+        ParseField<float>(*reader, popularity_col, 0.0f, parse_in({0, 100}),
+                          "a number in [0, 100]"));
+    for (int f = 0; f < kNumAudioFeatures; ++f) {
+      ASSIGN_OR_RETURN(
+          track.audio[f],
+          ParseField<float>(*reader, feature_cols[f], 0.0f,
+                            parse_in(feature_ranges[f]), feature_expected[f]));
+    }
+    catalog.tracks.push_back(std::move(track));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadUsers(const std::string& path, std::vector<User>& users,
+                       IdIndex& user_index) {
+  ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader,
+                   TableReader::Open(path, Format::kTsv));
+  ASSIGN_OR_RETURN(const int user_id_col, reader->Require(kUserId));
+  const int country_col = reader->Find(kCountry);
+  while (true) {
+    ASSIGN_OR_RETURN(const bool has_row, reader->Next());
+    if (!has_row) break;
+    RETURN_IF_ERROR(CheckIndexRoom(users.size(), "users", *reader));
+    ASSIGN_OR_RETURN(const absl::string_view user_id,
+                     RequireNonEmpty(*reader, user_id_col));
+    if (!user_index
+             .emplace(std::string(user_id), static_cast<uint32_t>(users.size()))
+             .second) {
+      return reader->Error(
+          absl::StrCat("repeated ", kUserId, " ", Quote(user_id)));
+    }
+    User& user = users.emplace_back();
+    user.id = std::string(user_id);
+    user.country = absl::AsciiStrToUpper(
+        absl::StripAsciiWhitespace(reader->field(country_col)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadInteractions(const std::string& path,
+                              const IdIndex& track_index, Dataset& dataset,
+                              IdIndex& user_index, ImportReport& report) {
+  ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader,
+                   TableReader::Open(path, Format::kTsv));
+  ASSIGN_OR_RETURN(const int user_id_col, reader->Require(kUserId));
+  ASSIGN_OR_RETURN(const int track_id_col, reader->Require(kTrackId));
+  ASSIGN_OR_RETURN(const int plays_col, reader->Require(kPlays));
+  const int skips_col = reader->Find(kSkips);
+  const int liked_col = reader->Find(kLiked);
+  constexpr absl::string_view kCountExpected = "a non-negative integer";
+  while (true) {
+    ASSIGN_OR_RETURN(const bool has_row, reader->Next());
+    if (!has_row) break;
+    ++report.interaction_rows;
+    ASSIGN_OR_RETURN(const absl::string_view user_id,
+                     RequireNonEmpty(*reader, user_id_col));
+    ASSIGN_OR_RETURN(const absl::string_view track_id,
+                     RequireNonEmpty(*reader, track_id_col));
+    Interaction interaction;
+    // Parsed before the track lookup so that malformed rows are reported
+    // even when their track is unknown.
+    ASSIGN_OR_RETURN(interaction.plays,
+                     ParseField<uint32_t>(*reader, plays_col, std::nullopt,
+                                          ParseCount, kCountExpected));
+    ASSIGN_OR_RETURN(interaction.skips,
+                     ParseField<uint32_t>(*reader, skips_col, 0u, ParseCount,
+                                          kCountExpected));
+    ASSIGN_OR_RETURN(interaction.liked,
+                     ParseField<bool>(*reader, liked_col, false, ParseBool,
+                                      "a boolean (true, false, 1 or 0)"));
+    const auto track = track_index.find(track_id);
+    if (track == track_index.end()) {
+      ++report.rows_with_unknown_track;
+      continue;
+    }
+    interaction.track = track->second;
+    auto user = user_index.find(user_id);
+    if (user == user_index.end()) {
+      RETURN_IF_ERROR(CheckIndexRoom(dataset.users.size(), "users", *reader));
+      user = user_index
+                 .emplace(std::string(user_id),
+                          static_cast<uint32_t>(dataset.users.size()))
+                 .first;
+      dataset.users.emplace_back().id = std::string(user_id);
+    }
+    interaction.user = user->second;
+    dataset.interactions.push_back(interaction);
+  }
+  return absl::OkStatus();
+}
+
+uint32_t SaturatingAdd(uint32_t a, uint32_t b) {
+  const uint64_t sum = uint64_t{a} + b;
+  return static_cast<uint32_t>(
+      std::min<uint64_t>(sum, std::numeric_limits<uint32_t>::max()));
+}
+
+// Sorts by (user, track) and folds repeated pairs into one; returns the
+// number of rows folded. Sorting (rather than a hash map of pairs) keeps
+// memory at the interactions themselves, and exports already in order skip
+// the sort.
+int64_t SortAndMerge(std::vector<Interaction>& interactions) {
+  const auto key = [](const Interaction& x) {
+    return std::make_pair(x.user, x.track);
+  };
+  const auto by_key = [&](const Interaction& x, const Interaction& y) {
+    return key(x) < key(y);
+  };
+  if (!std::is_sorted(interactions.begin(), interactions.end(), by_key)) {
+    // Not stable_sort: its buffer would double peak memory, and merging is
+    // order-independent.
+    std::sort(interactions.begin(), interactions.end(), by_key);
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < interactions.size(); ++i) {
+    const Interaction& x = interactions[i];
+    if (kept > 0 && key(interactions[kept - 1]) == key(x)) {
+      Interaction& merged = interactions[kept - 1];
+      merged.plays = SaturatingAdd(merged.plays, x.plays);
+      merged.skips = SaturatingAdd(merged.skips, x.skips);
+      merged.liked = merged.liked || x.liked;
+    } else {
+      interactions[kept++] = x;
+    }
+  }
+  const int64_t merged = static_cast<int64_t>(interactions.size() - kept);
+  interactions.resize(kept);
+  return merged;
+}
+
+// ---------------------------------------------------------------------------
+// Writing.
+
+// Buffered output to one file; the first error sticks and Close() reports it.
+class FileWriter {
+ public:
+  static absl::StatusOr<std::unique_ptr<FileWriter>> Open(
+      const std::string& path) {
+    errno = 0;
+    std::FILE* file = std::fopen(path.c_str(), "wb");
+    if (file == nullptr) return OpenError(path, "writing", errno);
+    return std::unique_ptr<FileWriter>(new FileWriter(path, file));
+  }
+
+  ~FileWriter() {
+    if (file_ != nullptr) std::fclose(file_);
+  }
+
+  // Appending goes to buffer(); call EndLine() after each line.
+  std::string& buffer() { return buffer_; }
+
+  void EndLine() {
+    buffer_.push_back('\n');
+    if (buffer_.size() >= kIoBufferBytes) Flush();
+  }
+
+  absl::Status Close() {
+    Flush();
+    std::FILE* file = std::exchange(file_, nullptr);
+    if (std::fclose(file) != 0 && error_ == 0) error_ = errno;
+    if (error_ != 0) {
+      return absl::ErrnoToStatus(error_,
+                                 absl::StrCat("cannot write '", path_, "'"));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  FileWriter(const std::string& path, std::FILE* file)
+      : path_(path), file_(file) {
+    buffer_.reserve(kIoBufferBytes + 4096);
+  }
+
+  void Flush() {
+    if (error_ == 0 && !buffer_.empty() &&
+        std::fwrite(buffer_.data(), 1, buffer_.size(), file_) !=
+            buffer_.size()) {
+      error_ = errno != 0 ? errno : EIO;
+    }
+    buffer_.clear();
+  }
+
+  const std::string path_;
+  std::FILE* file_;
+  std::string buffer_;
+  int error_ = 0;
+};
+
+// Shortest text that reads back as exactly `value`.
+void AppendFloat(std::string& out, float value) {
+  std::array<char, 32> text;
+  const auto [end, error] =
+      std::to_chars(text.data(), text.data() + text.size(), value);
+  out.append(text.data(), end);
+}
+
+void AppendCsvField(std::string& out, absl::string_view field) {
+  if (field.find_first_of(",\"") == absl::string_view::npos) {
+    out.append(field.data(), field.size());
+    return;
+  }
+  out.push_back('"');
+  for (char c : field) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+absl::Status CheckField(absl::string_view field, absl::string_view what,
+                        Format format) {
+  const absl::string_view forbidden =
+      format == Format::kTsv ? absl::string_view("\t\r\n", 3) : "\r\n";
+  if (field.find_first_of(forbidden) != absl::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " ", Quote(field), " contains a ",
+                     format == Format::kTsv ? "tab or " : "",
+                     "line break, which the file format cannot hold"));
+  }
+  return absl::OkStatus();
+}
+
+// Ids must be non-empty and unique to survive a round trip.
+absl::Status CheckId(absl::string_view id, absl::string_view what,
+                     absl::flat_hash_set<absl::string_view>& seen,
+                     Format format) {
+  if (id.empty())
+    return absl::InvalidArgumentError(absl::StrCat("empty ", what));
+  if (!seen.insert(id).second) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("repeated ", what, " ", Quote(id)));
+  }
+  return CheckField(id, what, format);
+}
+
+absl::Status ValidateForWriting(const Dataset& dataset) {
+  const Catalog& catalog = dataset.catalog;
+  for (const std::string& genre : catalog.genres) {
+    RETURN_IF_ERROR(CheckField(genre, "genre", Format::kCsv));
+  }
+  for (const std::string& subgenre : catalog.subgenres) {
+    RETURN_IF_ERROR(CheckField(subgenre, "subgenre", Format::kCsv));
+  }
+  absl::flat_hash_set<absl::string_view> ids;
+  for (const Artist& artist : catalog.artists) {
+    RETURN_IF_ERROR(CheckId(artist.id, "artist id", ids, Format::kCsv));
+    RETURN_IF_ERROR(CheckField(artist.name, "artist name", Format::kCsv));
+    if (artist.genre >= catalog.genres.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("artist ", Quote(artist.id), " has genre index ",
+                       artist.genre, " of ", catalog.genres.size()));
+    }
+  }
+  ids.clear();
+  for (const Track& track : catalog.tracks) {
+    // Interactions name tracks in a TSV, hence the stricter check.
+    RETURN_IF_ERROR(CheckId(track.id, "track id", ids, Format::kTsv));
+    RETURN_IF_ERROR(CheckField(track.title, "title", Format::kCsv));
+    if (track.artist >= catalog.artists.size() ||
+        track.genre >= catalog.genres.size() ||
+        track.subgenre >= catalog.subgenres.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "track ", Quote(track.id), " has an index out of range (artist ",
+          track.artist, " of ", catalog.artists.size(), ", genre ", track.genre,
+          " of ", catalog.genres.size(), ", subgenre ", track.subgenre, " of ",
+          catalog.subgenres.size(), ")"));
+    }
+  }
+  ids.clear();
+  for (const User& user : dataset.users) {
+    RETURN_IF_ERROR(CheckId(user.id, "user id", ids, Format::kTsv));
+    RETURN_IF_ERROR(CheckField(user.country, "country", Format::kTsv));
+  }
+  for (const Interaction& x : dataset.interactions) {
+    if (x.user >= dataset.users.size() || x.track >= catalog.tracks.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("interaction (user ", x.user, ", track ", x.track,
+                       ") is out of range (", dataset.users.size(), " users, ",
+                       catalog.tracks.size(), " tracks)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteTracks(const Catalog& catalog, const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<FileWriter> file, FileWriter::Open(path));
+  std::string& out = file->buffer();
+  absl::StrAppend(&out, kTrackId, ",", kTitle, ",", kArtistId, ",", kArtistName,
+                  ",", kGenre, ",", kSubgenre, ",", kReleaseYear, ",", kKind,
+                  ",", kExplicit, ",", kPopularity);
+  for (absl::string_view name : kAudioFeatureNames) {
+    absl::StrAppend(&out, ",", name);
+  }
+  file->EndLine();
+  for (const Track& track : catalog.tracks) {
+    const Artist& artist = catalog.artists[track.artist];
+    AppendCsvField(out, track.id);
+    out.push_back(',');
+    AppendCsvField(out, track.title);
+    out.push_back(',');
+    AppendCsvField(out, artist.id);
+    out.push_back(',');
+    AppendCsvField(out, artist.name);
+    out.push_back(',');
+    AppendCsvField(out, catalog.genres[track.genre]);
+    out.push_back(',');
+    AppendCsvField(out, catalog.subgenres[track.subgenre]);
+    absl::StrAppend(&out, ",", track.release_year, ",",
+                    ContentKindName(track.kind), ",",
+                    track.explicit_content ? "1" : "0", ",");
+    AppendFloat(out, track.popularity);
+    for (float value : track.audio) {
+      out.push_back(',');
+      AppendFloat(out, value);
+    }
+    file->EndLine();
+  }
+  return file->Close();
+}
+
+absl::Status WriteUsers(const std::vector<User>& users,
+                        const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<FileWriter> file, FileWriter::Open(path));
+  std::string& out = file->buffer();
+  absl::StrAppend(&out, kUserId, "\t", kCountry);
+  file->EndLine();
+  for (const User& user : users) {
+    absl::StrAppend(&out, user.id, "\t", user.country);
+    file->EndLine();
+  }
+  return file->Close();
+}
+
+absl::Status WriteInteractions(const Dataset& dataset,
+                               const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<FileWriter> file, FileWriter::Open(path));
+  std::string& out = file->buffer();
+  absl::StrAppend(&out, kUserId, "\t", kTrackId, "\t", kPlays, "\t", kSkips,
+                  "\t", kLiked);
+  file->EndLine();
+  for (const Interaction& x : dataset.interactions) {
+    absl::StrAppend(&out, dataset.users[x.user].id, "\t",
+                    dataset.catalog.tracks[x.track].id, "\t", x.plays, "\t",
+                    x.skips, "\t", x.liked ? "1" : "0");
+    file->EndLine();
+  }
+  return file->Close();
+}
+
+}  // namespace
+
+std::string ImportReport::ToString() const {
+  return absl::StrCat("tracks=", tracks, " artists=", artists, " users=", users,
+                      " interaction_rows=", interaction_rows,
+                      " interactions=", interactions,
+                      " duplicate_rows_merged=", duplicate_rows_merged,
+                      " rows_with_unknown_track=", rows_with_unknown_track);
+}
+
+absl::StatusOr<std::vector<std::string>> SplitCsvLine(absl::string_view line) {
+  std::vector<std::string> fields;
+  RETURN_IF_ERROR(SplitCsvLineInto(line, fields));
+  return fields;
+}
+
+absl::StatusOr<Dataset> ReadDataset(const DatasetFiles& files,
+                                    ImportReport* report) {
+  Dataset dataset;
+  IdIndex track_index;
+  RETURN_IF_ERROR(ReadTracks(files.tracks_csv, dataset.catalog, track_index));
+  IdIndex user_index;
+  if (!files.users_tsv.empty()) {
+    RETURN_IF_ERROR(ReadUsers(files.users_tsv, dataset.users, user_index));
+  }
+  ImportReport counts;
+  RETURN_IF_ERROR(ReadInteractions(files.interactions_tsv, track_index, dataset,
+                                   user_index, counts));
+  counts.duplicate_rows_merged = SortAndMerge(dataset.interactions);
+  counts.tracks = static_cast<int64_t>(dataset.catalog.tracks.size());
+  counts.artists = static_cast<int64_t>(dataset.catalog.artists.size());
+  counts.users = static_cast<int64_t>(dataset.users.size());
+  counts.interactions = static_cast<int64_t>(dataset.interactions.size());
+  if (report != nullptr) *report = counts;
+  return dataset;
+}
+
+absl::Status WriteDataset(const Dataset& dataset, const DatasetFiles& files) {
+  RETURN_IF_ERROR(ValidateForWriting(dataset));
+  RETURN_IF_ERROR(WriteTracks(dataset.catalog, files.tracks_csv));
+  if (!files.users_tsv.empty()) {
+    RETURN_IF_ERROR(WriteUsers(dataset.users, files.users_tsv));
+  }
+  return WriteInteractions(dataset, files.interactions_tsv);
+}
+
+}  // namespace recsys::core

@@ -1,0 +1,132 @@
+// A model version: what the trainer publishes and the server serves, and the
+// store interface that storage/ implements (core never sees RocksDB).
+//
+// A version has two sides. The track side (catalog, CF and content vectors,
+// popularity) is loaded into memory whole. The user side (vector, country,
+// listening history) is read per request, so the user table may outgrow RAM.
+#ifndef RECSYS_CORE_MODEL_H_
+#define RECSYS_CORE_MODEL_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "core/als.h"
+#include "core/catalog.h"
+#include "core/sparse.h"
+
+namespace recsys::core {
+
+// Weights of the hybrid score (see core/recommender.h).
+struct BlendWeights {
+  float cf = 1.0f;          // collaborative filtering dot product
+  float content = 0.3f;     // cosine to the user's content profile
+  float popularity = 0.1f;  // global and regional popularity in [0, 1]
+};
+
+struct ModelMetadata {
+  std::string version;             // assigned by the store at publication
+  int64_t created_at_seconds = 0;  // Unix time
+  int64_t num_users = 0;
+  int64_t num_tracks = 0;
+  int64_t num_artists = 0;
+  int64_t num_interactions = 0;
+  int cf_dimensions = 0;
+  int content_dimensions = 0;
+  float alpha = 1.0f;           // ALS confidence slope, needed for fold-in
+  float regularization = 0.0f;  // ALS L2 weight, needed for fold-in
+  BlendWeights blend;
+  std::map<std::string, double> metrics;        // "recall@10" -> 0.21
+  std::map<std::string, std::string> training;  // "source" -> "demo", ...
+};
+
+// Popularity in [0, 1] (log-scaled listener counts, 1 = most popular).
+struct Popularity {
+  std::vector<uint32_t> listeners;  // one per track: users with a positive play
+  std::vector<float> global;        // one per track
+  // Country -> the country's most popular tracks, as (track, score) pairs
+  // sorted by score descending; countries with few listeners are absent.
+  absl::flat_hash_map<std::string, std::vector<std::pair<uint32_t, float>>>
+      regional;
+};
+
+// The in-memory half of a version. Immutable once built.
+struct TrackSide {
+  Catalog catalog;
+  FactorMatrix cf;       // tracks x cf_dimensions
+  FactorMatrix content;  // tracks x content_dimensions, unit rows
+  Popularity popularity;
+};
+
+// What one user did, as the model knows it.
+struct HistoryEntry {
+  uint32_t track = 0;
+  // Signed strength as trained on (core/als.h): > 0 a positive play, < 0 a
+  // track the user only skipped.
+  float strength = 0;
+};
+
+struct UserRecord {
+  std::string country;                // may be empty
+  std::vector<float> factors;         // cf_dimensions values
+  std::vector<HistoryEntry> history;  // sorted by track
+};
+
+// Everything a publication writes. Users are rows of `user_factors` and
+// `history` in the order of `users`.
+struct TrainedModel {
+  ModelMetadata metadata;
+  TrackSide tracks;
+  std::vector<User> users;
+  FactorMatrix user_factors;  // users x cf_dimensions
+  SparseRows history;         // users x tracks, signed strengths
+};
+
+// One opened, immutable version. Thread-safe.
+class ModelVersion {
+ public:
+  virtual ~ModelVersion() = default;
+  virtual const ModelMetadata& metadata() const = 0;
+  // Reads the whole track side. DATA_LOSS when the stored data is corrupt or
+  // inconsistent (sizes, dimensions, indices).
+  [[nodiscard]] virtual absl::StatusOr<TrackSide> LoadTrackSide() const = 0;
+  // NOT_FOUND when the version has no such user; DATA_LOSS when its record
+  // is corrupt.
+  [[nodiscard]] virtual absl::StatusOr<UserRecord> GetUser(
+      absl::string_view user_id) const = 0;
+};
+
+// A directory of versions with a "current" pointer. Thread-safe.
+class ModelStore {
+ public:
+  virtual ~ModelStore() = default;
+  // Complete versions, oldest first.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<std::string>> ListVersions()
+      const = 0;
+  // NOT_FOUND when nothing was published yet.
+  [[nodiscard]] virtual absl::StatusOr<std::string> CurrentVersion() const = 0;
+  // NOT_FOUND for an unknown version; DATA_LOSS when it cannot be read.
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<ModelVersion>>
+  OpenVersion(absl::string_view version) const = 0;
+  // Writes `model` as a new version and makes it current, atomically: a
+  // reader sees either the previous current version or the whole new one.
+  // Returns the new version's name. `model.metadata.version` is ignored.
+  [[nodiscard]] virtual absl::StatusOr<std::string> Publish(
+      const TrainedModel& model) = 0;
+};
+
+// Popularity from the interaction matrix: listeners per track, log-scaled to
+// [0, 1]; per country the top `regional_top` tracks among that country's users
+// (countries with fewer than `min_country_users` users are left out).
+Popularity ComputePopularity(const SparseRows& history,
+                             const std::vector<User>& users, int regional_top,
+                             int min_country_users);
+
+}  // namespace recsys::core
+
+#endif  // RECSYS_CORE_MODEL_H_

@@ -1,0 +1,266 @@
+#include "core/recommender.h"
+
+#include <map>
+#include <set>
+
+#include "absl/container/flat_hash_set.h"
+#include "core/in_memory_store.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/test_world.h"
+
+namespace recsys::core {
+namespace {
+
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+class RecommenderTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    store_ = new InMemoryModelStore();
+    ASSERT_TRUE(store_->Publish(testing::SmallTrainedModel()).ok());
+    auto version = store_->OpenVersion("v000001");
+    ASSERT_TRUE(version.ok());
+    auto model = ServingModel::Create(*std::move(version));
+    ASSERT_TRUE(model.ok()) << model.status();
+    model_ = new std::shared_ptr<const ServingModel>(*model);
+  }
+
+  const ServingModel& model() const { return **model_; }
+  const Catalog& catalog() const { return model().catalog(); }
+  const TrainedModel& trained() const { return testing::SmallTrainedModel(); }
+
+  // Ids of tracks in the user's stored history.
+  absl::flat_hash_set<std::string> Heard(int user) const {
+    absl::flat_hash_set<std::string> heard;
+    for (uint32_t t : trained().history.RowIndices(user)) {
+      heard.insert(catalog().tracks[t].id);
+    }
+    return heard;
+  }
+
+  static InMemoryModelStore* store_;
+  static std::shared_ptr<const ServingModel>* model_;
+};
+
+InMemoryModelStore* RecommenderTest::store_ = nullptr;
+std::shared_ptr<const ServingModel>* RecommenderTest::model_ = nullptr;
+
+TEST_F(RecommenderTest, RecommendNeverReturnsHeardTracks) {
+  for (int u = 0; u < 50; ++u) {
+    RecommendQuery q;
+    q.user_id = trained().users[u].id;
+    q.count = 30;
+    absl::StatusOr<RecommendResult> r = Recommend(model(), q);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_FALSE(r->cold_start);
+    EXPECT_EQ(r->items.size(), 30u);
+    const auto heard = Heard(u);
+    for (const ScoredTrack& item : r->items) {
+      EXPECT_FALSE(heard.contains(catalog().tracks[item.track].id));
+      EXPECT_THAT(item.reason.text, Not(IsEmpty()));
+    }
+  }
+}
+
+TEST_F(RecommenderTest, RecommendHonoursExclusionsAndArtistCap) {
+  RecommendQuery q;
+  q.user_id = trained().users[3].id;
+  q.count = 40;
+  absl::StatusOr<RecommendResult> first = Recommend(model(), q);
+  ASSERT_TRUE(first.ok());
+  ASSERT_GE(first->items.size(), 3u);
+  q.exclude_track_ids = {catalog().tracks[first->items[0].track].id};
+  const uint32_t banned_artist = catalog().tracks[first->items[1].track].artist;
+  q.exclude_artist_ids = {catalog().artists[banned_artist].id};
+  q.max_per_artist = 1;
+  absl::StatusOr<RecommendResult> r = Recommend(model(), q);
+  ASSERT_TRUE(r.ok());
+  std::map<uint32_t, int> per_artist;
+  for (const ScoredTrack& item : r->items) {
+    EXPECT_NE(item.track, first->items[0].track);
+    EXPECT_NE(catalog().tracks[item.track].artist, banned_artist);
+    EXPECT_LE(++per_artist[catalog().tracks[item.track].artist], 1);
+  }
+}
+
+TEST_F(RecommenderTest, RecommendIsPersonal) {
+  // Two users with different top genres get lists dominated by their genres.
+  auto top_genre_share = [&](int u) {
+    std::map<uint16_t, float> plays;
+    const auto tracks = trained().history.RowIndices(u);
+    const auto values = trained().history.RowValues(u);
+    for (size_t k = 0; k < tracks.size(); ++k) {
+      if (values[k] > 0) plays[catalog().tracks[tracks[k]].genre] += values[k];
+    }
+    uint16_t best = 0;
+    for (const auto& [g, p] : plays) {
+      if (p > plays[best]) best = g;
+    }
+    RecommendQuery q;
+    q.user_id = trained().users[u].id;
+    absl::StatusOr<RecommendResult> r = Recommend(model(), q);
+    EXPECT_TRUE(r.ok());
+    int in_genre = 0;
+    for (const ScoredTrack& item : r->items) {
+      in_genre += catalog().tracks[item.track].genre == best;
+    }
+    return static_cast<double>(in_genre) / r->items.size();
+  };
+  double total = 0;
+  for (int u = 0; u < 40; ++u) total += top_genre_share(u);
+  // A genre has about 1/10 of the catalog; a personal list is far above that.
+  EXPECT_GT(total / 40, 0.35);
+}
+
+TEST_F(RecommenderTest, UnknownUserGetsRegionalPopularity) {
+  RecommendQuery q;
+  q.user_id = "never-seen";
+  q.country = "SE";
+  absl::StatusOr<RecommendResult> r = Recommend(model(), q);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->cold_start);
+  ASSERT_EQ(r->items.size(), 20u);
+  for (const ScoredTrack& item : r->items) {
+    EXPECT_EQ(item.reason.kind, ReasonKind::kPopularInRegion);
+    EXPECT_EQ(item.reason.country, "SE");
+  }
+}
+
+TEST_F(RecommenderTest, ColdStartFromRecentTracksFollowsThem) {
+  // An anonymous listener who played only tracks of one genre is answered
+  // within that genre far more often than the popular list is.
+  const uint16_t genre = catalog().tracks[0].genre;
+  RecommendQuery q;
+  for (size_t t = 0;
+       t < catalog().tracks.size() && q.recent_track_ids.size() < 8; ++t) {
+    if (catalog().tracks[t].genre == genre) {
+      q.recent_track_ids.push_back(catalog().tracks[t].id);
+    }
+  }
+  q.recent_track_ids.push_back("unknown-track");
+  absl::StatusOr<RecommendResult> r = Recommend(model(), q);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->cold_start);
+  EXPECT_EQ(r->unknown_recent_tracks, 1);
+  const std::set<std::string> recent(q.recent_track_ids.begin(),
+                                     q.recent_track_ids.end());
+  int in_genre = 0;
+  for (const ScoredTrack& item : r->items) {
+    EXPECT_FALSE(recent.count(catalog().tracks[item.track].id));
+    in_genre += catalog().tracks[item.track].genre == genre;
+  }
+  EXPECT_GE(in_genre, 12) << "of " << r->items.size();
+}
+
+TEST_F(RecommenderTest, RadioFromTrackStaysInGenreAndSpacesArtists) {
+  int in_genre = 0, total = 0;
+  for (uint32_t seed = 0; seed < 200; seed += 20) {
+    RadioQuery q;
+    q.seed_track_id = catalog().tracks[seed].id;
+    q.count = 25;
+    q.artist_spacing = 3;
+    absl::StatusOr<std::vector<ScoredTrack>> r = Radio(model(), q);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->size(), 25u);
+    for (size_t i = 0; i < r->size(); ++i) {
+      const uint32_t t = (*r)[i].track;
+      EXPECT_NE(t, seed);
+      in_genre += catalog().tracks[t].genre == catalog().tracks[seed].genre;
+      ++total;
+      for (size_t back = 1; back < 3 && back <= i; ++back) {
+        EXPECT_NE(catalog().tracks[(*r)[i - back].track].artist,
+                  catalog().tracks[t].artist);
+      }
+    }
+  }
+  EXPECT_GT(static_cast<double>(in_genre) / total, 0.7);
+}
+
+TEST_F(RecommenderTest, RadioExcludesPlayedTracksAndRejectsBadSeeds) {
+  RadioQuery q;
+  q.seed_genre = catalog().genres[0];
+  absl::StatusOr<std::vector<ScoredTrack>> first = Radio(model(), q);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_FALSE(first->empty());
+  for (const ScoredTrack& item : *first) {
+    q.exclude_track_ids.push_back(catalog().tracks[item.track].id);
+  }
+  absl::StatusOr<std::vector<ScoredTrack>> next = Radio(model(), q);
+  ASSERT_TRUE(next.ok());
+  const std::set<std::string> played(q.exclude_track_ids.begin(),
+                                     q.exclude_track_ids.end());
+  for (const ScoredTrack& item : *next) {
+    EXPECT_FALSE(played.count(catalog().tracks[item.track].id));
+  }
+
+  RadioQuery unknown;
+  unknown.seed_artist_id = "no-such-artist";
+  EXPECT_EQ(Radio(model(), unknown).status().code(),
+            absl::StatusCode::kNotFound);
+  RadioQuery two;
+  two.seed_genre = catalog().genres[0];
+  two.seed_track_id = catalog().tracks[0].id;
+  EXPECT_EQ(Radio(model(), two).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(RecommenderTest, RelatedArtistsShareGenreMoreThanChance) {
+  int same = 0, total = 0;
+  for (uint32_t a = 0; a < 60; a += 3) {
+    absl::StatusOr<std::vector<ScoredArtist>> r =
+        RelatedArtists(model(), catalog().artists[a].id, 10);
+    ASSERT_TRUE(r.ok()) << r.status();
+    for (const ScoredArtist& item : *r) {
+      EXPECT_NE(item.artist, a);
+      same +=
+          catalog().artists[item.artist].genre == catalog().artists[a].genre;
+      ++total;
+    }
+  }
+  // Chance is about 1 / number of genres.
+  const double chance = 1.0 / catalog().genres.size();
+  EXPECT_GT(static_cast<double>(same) / total, 3 * chance);
+  EXPECT_EQ(RelatedArtists(model(), "nobody", 5).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(RecommenderTest, NowPlayingNeverReturnsCurrentOrRecentTracks) {
+  for (uint32_t t = 5; t < 400; t += 37) {
+    NowPlayingQuery q;
+    q.current_track_id = catalog().tracks[t].id;
+    q.user_id = trained().users[t % 50].id;
+    q.recent_track_ids = {catalog().tracks[t + 1].id,
+                          catalog().tracks[t + 2].id};
+    absl::StatusOr<NowPlayingResult> r = NowPlaying(model(), q);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->up_next.size(), 10u);
+    EXPECT_FALSE(r->related_artists.empty());
+    const std::set<uint32_t> banned = {t, t + 1, t + 2};
+    for (const ScoredTrack& item : r->up_next)
+      EXPECT_FALSE(banned.count(item.track));
+    for (const ScoredTrack& item : r->more_by_artist) {
+      EXPECT_FALSE(banned.count(item.track));
+      EXPECT_EQ(catalog().tracks[item.track].artist,
+                catalog().tracks[t].artist);
+    }
+    for (const ScoredArtist& a : r->related_artists) {
+      EXPECT_NE(a.artist, catalog().tracks[t].artist);
+    }
+  }
+  NowPlayingQuery bad;
+  bad.current_track_id = "nope";
+  EXPECT_EQ(NowPlaying(model(), bad).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(RecommenderTest, ModelBeatsPopularityOnHoldout) {
+  const auto& m = trained().metadata.metrics;
+  ASSERT_TRUE(m.count("ndcg@10") && m.count("popularity/ndcg@10"));
+  EXPECT_GT(m.at("ndcg@10"), 1.5 * m.at("popularity/ndcg@10"));
+  EXPECT_GT(m.at("recall@20"), m.at("popularity/recall@20"));
+}
+
+}  // namespace
+}  // namespace recsys::core

@@ -1,0 +1,61 @@
+#include "server/model_holder.h"
+
+#include <chrono>
+
+#include "absl/strings/str_format.h"
+#include "core/logging.h"
+#include "core/status_macros.h"
+
+namespace recsys::server {
+
+absl::Status ModelHolder::Refresh() {
+  absl::MutexLock load_lock(&load_mu_);
+  ASSIGN_OR_RETURN(const std::string version, store_->CurrentVersion());
+  {
+    std::shared_ptr<const core::ServingModel> served = Get();
+    if (served != nullptr && served->metadata().version == version) {
+      return absl::OkStatus();
+    }
+  }
+  if (version == refused_version_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("model version ", version, " was refused before"));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<std::shared_ptr<const core::ServingModel>> loaded =
+      [&]() -> absl::StatusOr<std::shared_ptr<const core::ServingModel>> {
+    ASSIGN_OR_RETURN(std::unique_ptr<core::ModelVersion> opened,
+                     store_->OpenVersion(version));
+    return core::ServingModel::Create(std::move(opened));
+  }();
+  if (!loaded.ok()) {
+    refused_version_ = version;
+    if (metrics_ != nullptr) metrics_->CountReload(false);
+    core::Log(core::LogLevel::kError, "model_refused",
+              {{"version", version},
+               {"code", absl::StatusCodeToString(loaded.status().code())},
+               {"error", loaded.status().message()}});
+    return loaded.status();
+  }
+  const core::ModelMetadata& meta = (*loaded)->metadata();
+  {
+    absl::MutexLock lock(&mu_);
+    model_ = *loaded;
+  }
+  if (metrics_ != nullptr) {
+    metrics_->CountReload(true);
+    metrics_->SetModel(meta.version, meta.created_at_seconds);
+  }
+  core::Log(
+      core::LogLevel::kInfo, "model_loaded",
+      {{"version", meta.version},
+       {"tracks", meta.num_tracks},
+       {"users", meta.num_users},
+       {"seconds",
+        absl::StrFormat("%.3f", std::chrono::duration<double>(
+                                    std::chrono::steady_clock::now() - start)
+                                    .count())}});
+  return absl::OkStatus();
+}
+
+}  // namespace recsys::server

@@ -1,0 +1,107 @@
+#include "server/server.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/logging.h"
+#include "core/status_macros.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+
+namespace recsys::server {
+namespace {
+
+constexpr char kServiceName[] = "recsys.v1.Recommender";
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RecsysServer>> RecsysServer::Start(
+    const ServerOptions& options) {
+  if (options.model_dir.empty()) {
+    return absl::InvalidArgumentError("a model directory is required");
+  }
+  std::unique_ptr<RecsysServer> s(new RecsysServer());
+  storage::RocksDbStoreOptions store_options;
+  store_options.block_cache_bytes = options.user_cache_bytes;
+  ASSIGN_OR_RETURN(s->store_, storage::RocksDbModelStore::Open(
+                                  options.model_dir, store_options));
+  ASSIGN_OR_RETURN(s->metrics_, ServerMetrics::Start(options.metrics_address));
+  s->models_ =
+      std::make_unique<ModelHolder>(s->store_.get(), s->metrics_.get());
+  if (absl::Status loaded = s->models_->Refresh(); !loaded.ok()) {
+    if (!(options.allow_empty_store && absl::IsNotFound(loaded))) return loaded;
+    core::Log(core::LogLevel::kWarning, "no_model",
+              {{"model_dir", options.model_dir}, {"detail", loaded.message()}});
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  s->service_ =
+      std::make_unique<RecommenderService>(s->models_.get(), s->metrics_.get());
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen_address,
+                           grpc::InsecureServerCredentials(), &s->grpc_port_);
+  builder.RegisterService(s->service_.get());
+  s->server_ = builder.BuildAndStart();
+  if (s->server_ == nullptr || s->grpc_port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen_address));
+  }
+  s->UpdateHealth();
+  if (options.reload_interval > absl::ZeroDuration()) {
+    s->reloader_ =
+        std::thread([srv = s.get(), interval = options.reload_interval] {
+          srv->ReloadLoop(interval);
+        });
+  }
+  core::Log(core::LogLevel::kInfo, "server_started",
+            {{"grpc_port", s->grpc_port_},
+             {"metrics_port", s->metrics_->port()},
+             {"model_dir", options.model_dir}});
+  return s;
+}
+
+void RecsysServer::UpdateHealth() {
+  const bool serving = models_->Get() != nullptr;
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus(serving);
+  health->SetServingStatus(kServiceName, serving);
+}
+
+void RecsysServer::ReloadLoop(absl::Duration interval) {
+  absl::MutexLock lock(&mu_);
+  for (;;) {
+    const auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stopping_;
+    };
+    if (mu_.AwaitWithTimeout(absl::Condition(&stopping), interval)) return;
+    mu_.Unlock();
+    // Refresh logs and counts its own failures; an unchanged or refused
+    // version is not news.
+    (void)models_->Refresh();
+    UpdateHealth();
+    mu_.Lock();
+  }
+}
+
+void RecsysServer::Shutdown(absl::Duration grace) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  if (reloader_.joinable()) reloader_.join();
+  // Load balancers see NOT_SERVING first and stop sending new calls.
+  server_->GetHealthCheckService()->Shutdown();
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(grace));
+  core::Log(core::LogLevel::kInfo, "server_stopped");
+}
+
+void RecsysServer::Wait() { server_->Wait(); }
+
+RecsysServer::~RecsysServer() {
+  if (server_ != nullptr) Shutdown(absl::ZeroDuration());
+}
+
+}  // namespace recsys::server

@@ -1,0 +1,73 @@
+// A running recsys server: the gRPC service (plus grpc.health.v1 and server
+// reflection), the Prometheus exposer, and a background thread that swaps in
+// newly published model versions. main() only parses flags into
+// ServerOptions; tests start the same server in-process.
+#ifndef RECSYS_SERVER_SERVER_H_
+#define RECSYS_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "grpcpp/server.h"
+#include "server/metrics.h"
+#include "server/model_holder.h"
+#include "server/recommender_service.h"
+#include "storage/rocksdb_model_store.h"
+
+namespace recsys::server {
+
+struct ServerOptions {
+  std::string model_dir;                           // required: the model store
+  std::string listen_address = "127.0.0.1:50051";  // port 0 picks a free one
+  std::string metrics_address = "127.0.0.1:9464";  // port 0 picks a free one
+  // How often the store's CURRENT pointer is checked; 0 disables reloads.
+  absl::Duration reload_interval = absl::Seconds(10);
+  // Bytes of RocksDB block cache for user vectors and histories.
+  int64_t user_cache_bytes = 256 << 20;
+  // Start even when no model is published yet (health stays NOT_SERVING and
+  // RPCs return UNAVAILABLE until one appears). Otherwise Start() fails.
+  bool allow_empty_store = false;
+};
+
+class RecsysServer {
+ public:
+  // Opens the store, loads the current model, starts serving. Errors:
+  // NOT_FOUND when no model is published (unless allow_empty_store), the
+  // load error of a bad model, UNAVAILABLE when a port cannot be bound.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<RecsysServer>> Start(
+      const ServerOptions& options);
+
+  // Stops: health NOT_SERVING, no new calls, in-flight calls get `grace`.
+  ~RecsysServer();
+  void Shutdown(absl::Duration grace = absl::Seconds(5));
+  // Blocks until Shutdown() is called from another thread.
+  void Wait();
+
+  int grpc_port() const { return grpc_port_; }
+  int metrics_port() const { return metrics_->port(); }
+  ModelHolder& models() { return *models_; }
+
+ private:
+  RecsysServer() = default;
+  void ReloadLoop(absl::Duration interval);
+  void UpdateHealth();
+
+  std::unique_ptr<storage::RocksDbModelStore> store_;
+  std::unique_ptr<ServerMetrics> metrics_;
+  std::unique_ptr<ModelHolder> models_;
+  std::unique_ptr<RecommenderService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int grpc_port_ = 0;
+
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread reloader_;
+};
+
+}  // namespace recsys::server
+
+#endif  // RECSYS_SERVER_SERVER_H_

@@ -1,0 +1,153 @@
+#include "storage/rocksdb_model_store.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/test_world.h"
+
+namespace recsys::storage {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+
+// A path that does not exist yet, in a directory of this test process.
+std::string FreshDir(const std::string& name) {
+  return (fs::path(testing::FreshTempDir("store")) / name).string();
+}
+
+TEST(RocksDbModelStoreTest, EmptyStoreHasNoCurrentVersion) {
+  auto store = RocksDbModelStore::Open(FreshDir("empty"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->CurrentVersion().status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_THAT(*(*store)->ListVersions(), ::testing::IsEmpty());
+  EXPECT_EQ((*store)->OpenVersion("v000001").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(RocksDbModelStoreTest, PublishRoundTripsEverything) {
+  auto store = RocksDbModelStore::Open(FreshDir("roundtrip"));
+  ASSERT_TRUE(store.ok());
+  const core::TrainedModel& model = testing::SmallTrainedModel();
+  absl::StatusOr<std::string> version = (*store)->Publish(model);
+  ASSERT_TRUE(version.ok()) << version.status();
+  EXPECT_EQ(*version, "v000001");
+  EXPECT_EQ(*(*store)->CurrentVersion(), "v000001");
+
+  auto opened = (*store)->OpenVersion(*version);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  const core::ModelMetadata& meta = (*opened)->metadata();
+  EXPECT_EQ(meta.version, "v000001");
+  EXPECT_EQ(meta.num_tracks,
+            static_cast<int64_t>(model.tracks.catalog.tracks.size()));
+  EXPECT_EQ(meta.num_users, static_cast<int64_t>(model.users.size()));
+  EXPECT_EQ(meta.cf_dimensions, model.tracks.cf.cols());
+  EXPECT_EQ(meta.metrics, model.metadata.metrics);
+  EXPECT_EQ(meta.training, model.metadata.training);
+  EXPECT_FLOAT_EQ(meta.blend.content, model.metadata.blend.content);
+
+  absl::StatusOr<core::TrackSide> side = (*opened)->LoadTrackSide();
+  ASSERT_TRUE(side.ok()) << side.status();
+  EXPECT_TRUE(side->cf.isApprox(model.tracks.cf));
+  EXPECT_TRUE(side->content.isApprox(model.tracks.content));
+  EXPECT_EQ(side->popularity.global, model.tracks.popularity.global);
+  EXPECT_EQ(side->popularity.listeners, model.tracks.popularity.listeners);
+  EXPECT_EQ(side->popularity.regional.size(),
+            model.tracks.popularity.regional.size());
+  EXPECT_EQ(side->catalog.genres, model.tracks.catalog.genres);
+  ASSERT_EQ(side->catalog.tracks.size(), model.tracks.catalog.tracks.size());
+  const core::Track& a = side->catalog.tracks[17];
+  const core::Track& b = model.tracks.catalog.tracks[17];
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.title, b.title);
+  EXPECT_EQ(a.artist, b.artist);
+  EXPECT_EQ(a.release_year, b.release_year);
+  EXPECT_EQ(a.audio, b.audio);
+  EXPECT_EQ(side->catalog.artists[3].name,
+            model.tracks.catalog.artists[3].name);
+
+  absl::StatusOr<core::UserRecord> user = (*opened)->GetUser(model.users[5].id);
+  ASSERT_TRUE(user.ok()) << user.status();
+  EXPECT_EQ(user->country, model.users[5].country);
+  ASSERT_EQ(user->history.size(), model.history.RowIndices(5).size());
+  EXPECT_EQ(user->history[0].track, model.history.RowIndices(5)[0]);
+  EXPECT_FLOAT_EQ(user->factors[2], model.user_factors(5, 2));
+  EXPECT_EQ((*opened)->GetUser("nobody").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(RocksDbModelStoreTest, VersionsAccumulateAndRollBack) {
+  auto store = RocksDbModelStore::Open(FreshDir("versions"));
+  ASSERT_TRUE(store.ok());
+  const core::TrainedModel& model = testing::SmallTrainedModel();
+  ASSERT_TRUE((*store)->Publish(model).ok());
+  ASSERT_TRUE((*store)->Publish(model).ok());
+  EXPECT_THAT(*(*store)->ListVersions(), ElementsAre("v000001", "v000002"));
+  EXPECT_EQ(*(*store)->CurrentVersion(), "v000002");
+  ASSERT_TRUE((*store)->SetCurrent("v000001").ok());
+  EXPECT_EQ(*(*store)->CurrentVersion(), "v000001");
+  EXPECT_EQ((*store)->SetCurrent("v000009").code(),
+            absl::StatusCode::kNotFound);
+  // A reopened store sees the same state.
+  auto again = RocksDbModelStore::Open((*store)->root());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*(*again)->CurrentVersion(), "v000001");
+}
+
+TEST(RocksDbModelStoreTest, LeftoversOfACrashedPublishAreInvisible) {
+  const std::string root = FreshDir("crash");
+  auto store = RocksDbModelStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  // A publication that died half-way leaves a .tmp directory from a pid
+  // that no longer runs.
+  const fs::path leftover = fs::path(root) / "versions" / ".tmp-999999999-0";
+  fs::create_directories(leftover);
+  std::ofstream(leftover / "000001.sst") << "partial";
+  EXPECT_THAT(*(*store)->ListVersions(), ::testing::IsEmpty());
+  ASSERT_TRUE((*store)->Publish(testing::SmallTrainedModel()).ok());
+  EXPECT_FALSE(fs::exists(leftover));
+  EXPECT_THAT(*(*store)->ListVersions(), ElementsAre("v000001"));
+}
+
+TEST(RocksDbModelStoreTest, CorruptVersionIsDataLoss) {
+  const std::string root = FreshDir("corrupt");
+  auto store = RocksDbModelStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Publish(testing::SmallTrainedModel()).ok());
+  // Overwrite the middle of every table file.
+  for (const auto& entry :
+       fs::directory_iterator(fs::path(root) / "versions" / "v000001")) {
+    if (entry.path().extension() != ".sst") continue;
+    std::fstream f(entry.path(),
+                   std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(entry.path()) / 2));
+    f << std::string(64, '\x5a');
+  }
+  absl::StatusOr<std::unique_ptr<core::ModelVersion>> opened =
+      (*store)->OpenVersion("v000001");
+  absl::Status status = opened.status();
+  if (opened.ok()) status = (*opened)->LoadTrackSide().status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+}
+
+TEST(RocksDbModelStoreTest, GarbageCurrentFileIsDataLoss) {
+  const std::string root = FreshDir("garbage");
+  auto store = RocksDbModelStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  std::ofstream(fs::path(root) / "CURRENT") << "../../etc\n";
+  EXPECT_EQ((*store)->CurrentVersion().status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(RocksDbModelStoreTest, RootThatIsAFileIsRejected) {
+  const std::string path = FreshDir("file");
+  std::ofstream(path) << "x";
+  EXPECT_EQ(RocksDbModelStore::Open(path).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace recsys::storage

@@ -1,0 +1,350 @@
+// The whole path: a model trained on a small demo world is published to a
+// RocksDB store, a real server loads it on a free loopback port, every RPC is
+// called through a real channel, a newly published version is swapped in,
+// and the Prometheus endpoint is scraped over HTTP.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "recsys/v1/recommender.grpc.pb.h"
+#include "server/server.h"
+#include "storage/rocksdb_model_store.h"
+#include "tests/test_world.h"
+
+namespace recsys {
+namespace {
+
+namespace fs = std::filesystem;
+namespace pb = ::recsys::v1;
+using ::testing::HasSubstr;
+
+// GET http://127.0.0.1:port/path with a plain socket; returns the body.
+std::string HttpGet(int port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return "";
+  }
+  const std::string request =
+      absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+  (void)!::write(fd, request.data(), request.size());
+  std::string response;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+    response.append(buf, n);
+  ::close(fd);
+  const size_t body = response.find("\r\n\r\n");
+  return body == std::string::npos ? "" : response.substr(body + 4);
+}
+
+// The value of one sample line `name{labels} value` in Prometheus text.
+double Sample(const std::string& text, const std::string& series) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (absl::StartsWith(line, series + " ")) {
+      double v = 0;
+      if (absl::SimpleAtod(line.substr(series.size() + 1), &v)) return v;
+    }
+  }
+  return -1;
+}
+
+class EndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::FreshTempDir("e2e");
+    auto store = storage::RocksDbModelStore::Open(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Publish(testing::SmallTrainedModel()).ok());
+    store_ = *std::move(store);
+
+    server::ServerOptions options;
+    options.model_dir = dir_;
+    options.listen_address = "127.0.0.1:0";
+    options.metrics_address = "127.0.0.1:0";
+    options.reload_interval = absl::Milliseconds(100);
+    auto server = server::RecsysServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
+                            grpc::InsecureChannelCredentials());
+    stub_ = pb::Recommender::NewStub(channel_);
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown(absl::Seconds(1));
+  }
+
+  template <typename Request, typename Response, typename Method>
+  grpc::Status Call(Method method, const Request& request, Response* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    return (stub_.get()->*method)(&context, request, response);
+  }
+
+  const core::TrainedModel& trained() const {
+    return testing::SmallTrainedModel();
+  }
+  const core::Catalog& catalog() const { return trained().tracks.catalog; }
+
+  std::string dir_;
+  std::unique_ptr<storage::RocksDbModelStore> store_;
+  std::unique_ptr<server::RecsysServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<pb::Recommender::Stub> stub_;
+};
+
+TEST_F(EndToEndTest, EveryRpcAnswersAndMetricsCountThem) {
+  // Health: SERVING once the model is loaded, for the server and the service.
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  for (const std::string service : {"", "recsys.v1.Recommender"}) {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    ASSERT_TRUE(health->Check(&context, request, &response).ok());
+    EXPECT_EQ(response.status(),
+              grpc::health::v1::HealthCheckResponse::SERVING);
+  }
+
+  // Recommend never returns a track the user already played.
+  int recommend_calls = 0;
+  for (int u = 0; u < 20; ++u) {
+    pb::RecommendRequest request;
+    request.set_user_id(trained().users[u].id);
+    request.set_count(25);
+    pb::RecommendResponse response;
+    ASSERT_TRUE(
+        Call(&pb::Recommender::Stub::Recommend, request, &response).ok());
+    ++recommend_calls;
+    EXPECT_EQ(response.items_size(), 25);
+    EXPECT_EQ(response.model_version(), "v000001");
+    std::set<std::string> heard;
+    for (uint32_t t : trained().history.RowIndices(u))
+      heard.insert(catalog().tracks[t].id);
+    for (const pb::ScoredTrack& item : response.items()) {
+      EXPECT_FALSE(heard.count(item.track().track_id()))
+          << item.track().track_id();
+      EXPECT_FALSE(item.reason().text().empty());
+      EXPECT_FALSE(item.track().artist_name().empty());
+    }
+  }
+
+  // A radio seeded with a track of genre G returns mostly genre G.
+  int in_genre = 0, radio_items = 0;
+  for (uint32_t seed = 0; seed < 100; seed += 10) {
+    pb::RadioRequest request;
+    request.set_seed_track_id(catalog().tracks[seed].id);
+    pb::RadioResponse response;
+    ASSERT_TRUE(Call(&pb::Recommender::Stub::Radio, request, &response).ok());
+    const std::string& genre = catalog().genres[catalog().tracks[seed].genre];
+    for (const pb::ScoredTrack& item : response.items()) {
+      EXPECT_NE(item.track().track_id(), request.seed_track_id());
+      in_genre += item.track().genre() == genre;
+      ++radio_items;
+    }
+  }
+  ASSERT_GT(radio_items, 0);
+  EXPECT_GT(static_cast<double>(in_genre) / radio_items, 0.7);
+
+  // Related artists share the seed artist's genre more often than chance.
+  int same_genre = 0, related = 0;
+  for (uint32_t a = 0; a < 30; a += 3) {
+    pb::RelatedArtistsRequest request;
+    request.set_artist_id(catalog().artists[a].id);
+    pb::RelatedArtistsResponse response;
+    ASSERT_TRUE(
+        Call(&pb::Recommender::Stub::RelatedArtists, request, &response).ok());
+    EXPECT_EQ(response.artists_size(), 10);
+    const std::string& genre = catalog().genres[catalog().artists[a].genre];
+    for (const pb::ScoredArtist& item : response.artists()) {
+      EXPECT_NE(item.artist().artist_id(), request.artist_id());
+      same_genre += item.artist().genre() == genre;
+      ++related;
+    }
+  }
+  EXPECT_GT(static_cast<double>(same_genre) / related,
+            3.0 / catalog().genres.size());
+
+  // NowPlaying never returns the current track.
+  for (uint32_t t = 1; t < 200; t += 33) {
+    pb::NowPlayingRequest request;
+    request.set_current_track_id(catalog().tracks[t].id);
+    request.set_user_id(trained().users[t].id);
+    pb::NowPlayingResponse response;
+    ASSERT_TRUE(
+        Call(&pb::Recommender::Stub::NowPlaying, request, &response).ok());
+    EXPECT_EQ(response.up_next_size(), 10);
+    EXPECT_GT(response.related_artists_size(), 0);
+    for (const auto& item : response.up_next()) {
+      EXPECT_NE(item.track().track_id(), request.current_track_id());
+    }
+    for (const auto& item : response.more_by_artist()) {
+      EXPECT_NE(item.track().track_id(), request.current_track_id());
+    }
+  }
+
+  pb::ModelInfo info;
+  ASSERT_TRUE(Call(&pb::Recommender::Stub::GetModelInfo,
+                   pb::GetModelInfoRequest(), &info)
+                  .ok());
+  EXPECT_EQ(info.model_version(), "v000001");
+  EXPECT_EQ(info.num_tracks(), static_cast<int64_t>(catalog().tracks.size()));
+  EXPECT_GT(info.metrics().at("ndcg@10"), 0);
+  EXPECT_EQ(info.genres_size(), static_cast<int>(catalog().genres.size()));
+
+  // The latency histogram counted those calls, by method and code.
+  const std::string metrics = HttpGet(server_->metrics_port(), "/metrics");
+  EXPECT_EQ(Sample(metrics,
+                   "recsys_rpc_duration_seconds_count{code=\"OK\",method="
+                   "\"Recommend\"}"),
+            recommend_calls);
+  EXPECT_EQ(
+      Sample(metrics,
+             "recsys_rpc_duration_seconds_count{code=\"OK\",method=\"Radio\"}"),
+      10);
+  EXPECT_EQ(
+      Sample(metrics,
+             "recsys_rpc_requests_total{code=\"OK\",method=\"NowPlaying\"}"),
+      7);
+  EXPECT_EQ(Sample(metrics, "recsys_model_info{version=\"v000001\"}"), 1);
+  EXPECT_THAT(metrics,
+              HasSubstr("recsys_rpc_duration_seconds_bucket{code=\"OK\","
+                        "method=\"GetModelInfo\",le=\"0.0001\"}"));
+}
+
+TEST_F(EndToEndTest, BadInputGetsClearErrorsThatAreCounted) {
+  pb::RecommendRequest bad_count;
+  bad_count.set_user_id(trained().users[0].id);
+  bad_count.set_count(-1);
+  pb::RecommendResponse recommend;
+  grpc::Status s =
+      Call(&pb::Recommender::Stub::Recommend, bad_count, &recommend);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("count"));
+
+  pb::RecommendRequest no_user;
+  s = Call(&pb::Recommender::Stub::Recommend, no_user, &recommend);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("user_id"));
+
+  pb::RecommendRequest bad_country;
+  bad_country.set_user_id("u1");
+  bad_country.mutable_context()->set_country("sweden");
+  s = Call(&pb::Recommender::Stub::Recommend, bad_country, &recommend);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  pb::RadioRequest no_seed;
+  pb::RadioResponse radio;
+  s = Call(&pb::Recommender::Stub::Radio, no_seed, &radio);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  pb::RadioRequest unknown_seed;
+  unknown_seed.set_seed_track_id("no-such-track");
+  s = Call(&pb::Recommender::Stub::Radio, unknown_seed, &radio);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(s.error_message(), HasSubstr("no-such-track"));
+
+  pb::RelatedArtistsRequest too_many;
+  too_many.set_artist_id(catalog().artists[0].id);
+  too_many.set_count(1000);
+  pb::RelatedArtistsResponse artists;
+  s = Call(&pb::Recommender::Stub::RelatedArtists, too_many, &artists);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  pb::NowPlayingRequest no_track;
+  pb::NowPlayingResponse now;
+  s = Call(&pb::Recommender::Stub::NowPlaying, no_track, &now);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  // An unknown user is a cold start, not an error.
+  pb::RecommendRequest stranger;
+  stranger.set_user_id("stranger");
+  stranger.mutable_context()->set_country("SE");
+  s = Call(&pb::Recommender::Stub::Recommend, stranger, &recommend);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(recommend.cold_start());
+  EXPECT_EQ(recommend.items_size(), 20);
+
+  const std::string metrics = HttpGet(server_->metrics_port(), "/metrics");
+  EXPECT_EQ(Sample(metrics,
+                   "recsys_rpc_requests_total{code=\"INVALID_ARGUMENT\","
+                   "method=\"Recommend\"}"),
+            3);
+  EXPECT_EQ(
+      Sample(metrics,
+             "recsys_rpc_requests_total{code=\"NOT_FOUND\",method=\"Radio\"}"),
+      1);
+  EXPECT_EQ(Sample(metrics, "recsys_cold_start_requests_total"), 1);
+}
+
+TEST_F(EndToEndTest, NewVersionIsSwappedInWhileServing) {
+  ASSERT_TRUE(store_->Publish(testing::SmallTrainedModel()).ok());
+  // The reloader polls every 100 ms; wait for the swap through the API.
+  std::string version;
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (version != "v000002" && std::chrono::steady_clock::now() < give_up) {
+    pb::ModelInfo info;
+    ASSERT_TRUE(Call(&pb::Recommender::Stub::GetModelInfo,
+                     pb::GetModelInfoRequest(), &info)
+                    .ok());
+    version = info.model_version();
+    if (version != "v000002")
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(version, "v000002");
+  const std::string metrics = HttpGet(server_->metrics_port(), "/metrics");
+  EXPECT_EQ(Sample(metrics, "recsys_model_info{version=\"v000002\"}"), 1);
+  EXPECT_EQ(Sample(metrics, "recsys_model_info{version=\"v000001\"}"), -1);
+  EXPECT_EQ(Sample(metrics, "recsys_model_reloads_total{result=\"success\"}"),
+            2);
+}
+
+TEST_F(EndToEndTest, BrokenNewVersionIsRefusedAndOldOneServes) {
+  // CURRENT points at a version whose files are garbage.
+  const fs::path bad = fs::path(dir_) / "versions" / "v000002";
+  fs::create_directories(bad);
+  std::ofstream(bad / "CURRENT") << "MANIFEST-000001\n";
+  ASSERT_TRUE(store_->SetCurrent("v000002").ok());
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  double failures = 0;
+  while (failures < 1 && std::chrono::steady_clock::now() < give_up) {
+    failures = Sample(HttpGet(server_->metrics_port(), "/metrics"),
+                      "recsys_model_reloads_total{result=\"failure\"}");
+    if (failures < 1)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(failures, 1);
+  pb::ModelInfo info;
+  ASSERT_TRUE(Call(&pb::Recommender::Stub::GetModelInfo,
+                   pb::GetModelInfoRequest(), &info)
+                  .ok());
+  EXPECT_EQ(info.model_version(), "v000001");
+}
+
+}  // namespace
+}  // namespace recsys

@@ -1,0 +1,65 @@
+#include "tests/test_world.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace recsys::testing {
+namespace {
+
+template <typename T>
+T ValueOrDie(absl::StatusOr<T> v, const char* what) {
+  if (!v.ok()) {
+    std::fprintf(stderr, "%s: %s\n", what, v.status().ToString().c_str());
+    std::abort();
+  }
+  return *std::move(v);
+}
+
+}  // namespace
+
+core::DemoWorldOptions SmallWorldOptions() {
+  core::DemoWorldOptions o;
+  o.num_users = 800;
+  o.num_tracks = 2000;
+  o.seed = 7;
+  return o;
+}
+
+core::TrainingOptions SmallTrainingOptions() {
+  core::TrainingOptions o;
+  o.als.factors = 16;
+  o.als.iterations = 8;
+  o.als.regularization = 0.1f;
+  o.holdout_fraction = 0.2;
+  o.eval_max_users = 400;
+  return o;
+}
+
+const core::Dataset& SmallWorld() {
+  static const auto* const world = new core::Dataset(
+      ValueOrDie(core::GenerateDemoWorld(SmallWorldOptions()), "demo world"));
+  return *world;
+}
+
+const core::TrainedModel& SmallTrainedModel() {
+  static const auto* const model = new core::TrainedModel(ValueOrDie(
+      core::TrainModel(SmallWorld(), SmallTrainingOptions()), "training"));
+  return *model;
+}
+
+std::string FreshTempDir(const std::string& name) {
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) /
+      absl::StrCat("recsys-", name, "-", ::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+}  // namespace recsys::testing

@@ -1,0 +1,29 @@
+// Shared test data: a small seeded demo world and a model trained on it,
+// built once per test binary.
+#ifndef RECSYS_TESTS_TEST_WORLD_H_
+#define RECSYS_TESTS_TEST_WORLD_H_
+
+#include <string>
+
+#include "core/catalog.h"
+#include "core/demo_world.h"
+#include "core/model.h"
+#include "core/training.h"
+
+namespace recsys::testing {
+
+// 800 users x 2000 tracks, seed 7.
+core::DemoWorldOptions SmallWorldOptions();
+// Quick settings: 16 factors, 8 iterations, 20% holdout.
+core::TrainingOptions SmallTrainingOptions();
+
+const core::Dataset& SmallWorld();
+const core::TrainedModel& SmallTrainedModel();
+
+// A new, empty directory under the test temp dir, unique to this process so
+// that tests running in parallel never share one.
+std::string FreshTempDir(const std::string& name);
+
+}  // namespace recsys::testing
+
+#endif  // RECSYS_TESTS_TEST_WORLD_H_

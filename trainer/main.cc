@@ -1,0 +1,260 @@
+// recsys-train: builds a model from the demo catalog or from data files,
+// evaluates it and publishes it as a new version of the model store.
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/dataset_io.h"
+#include "core/demo_world.h"
+#include "core/logging.h"
+#include "core/status_macros.h"
+#include "core/training.h"
+#include "storage/rocksdb_model_store.h"
+
+ABSL_FLAG(std::string, model_dir, "",
+          "Model store directory (train, versions, rollback).");
+ABSL_FLAG(std::string, source, "demo",
+          "Training data: 'demo' (the generated demo catalog) or 'files' "
+          "(--tracks, --interactions, optional --users).");
+ABSL_FLAG(int64_t, demo_users, 2000, "Demo catalog: number of users.");
+ABSL_FLAG(int64_t, demo_tracks, 5000, "Demo catalog: number of tracks.");
+ABSL_FLAG(int64_t, demo_artists, 0, "Demo catalog: artists (0 = tracks / 8).");
+ABSL_FLAG(double, demo_events, 40,
+          "Demo catalog: mean distinct tracks per user.");
+ABSL_FLAG(uint64_t, demo_seed, 42, "Demo catalog: random seed.");
+ABSL_FLAG(std::string, tracks, "", "Tracks CSV (docs/DATA_FORMATS.md).");
+ABSL_FLAG(std::string, interactions, "",
+          "Interactions TSV (docs/DATA_FORMATS.md).");
+ABSL_FLAG(std::string, users, "", "Optional users TSV (docs/DATA_FORMATS.md).");
+ABSL_FLAG(std::string, out, "",
+          "export-demo: directory to write the files to.");
+ABSL_FLAG(std::string, version, "", "rollback: the version to make current.");
+ABSL_FLAG(int, factors, 64, "ALS vector dimension.");
+ABSL_FLAG(int, iterations, 15, "ALS iterations.");
+ABSL_FLAG(double, regularization, 0.01, "ALS L2 regularisation.");
+ABSL_FLAG(double, alpha, 1.0,
+          "ALS confidence slope: confidence = 1 + alpha * strength.");
+ABSL_FLAG(int, cg_steps, 3,
+          "Conjugate-gradient steps per row and half-iteration.");
+ABSL_FLAG(std::string, scaling, "log1p",
+          "Play count to strength: 'log1p' (ln(1 + plays)) or 'linear'.");
+ABSL_FLAG(int, threads, 2, "Training threads.");
+ABSL_FLAG(double, holdout, 0.2,
+          "Share of positive interactions held out to evaluate and fit the "
+          "blend weights (0 = no evaluation).");
+ABSL_FLAG(int, eval_users, 2000,
+          "Users scored in evaluation (a seeded sample).");
+ABSL_FLAG(uint64_t, seed, 42, "Seed of initialisation and holdout.");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
+
+namespace {
+
+using recsys::core::Log;
+using recsys::core::LogLevel;
+
+constexpr char kUsage[] =
+    "Trains and publishes recommendation models.\n"
+    "Usage: recsys-train <command> [flags]\n"
+    "Commands:\n"
+    "  train        build a model and publish it to --model_dir (default)\n"
+    "  versions     list the versions in --model_dir and the current one\n"
+    "  rollback     make --version the current version of --model_dir\n"
+    "  export-demo  write the demo catalog as data files to --out\n"
+    "Examples:\n"
+    "  recsys-train train --model_dir=/var/lib/recsys/models\n"
+    "  recsys-train train --model_dir=M --source=files --tracks=t.csv "
+    "--interactions=i.tsv\n";
+
+absl::StatusOr<recsys::core::Dataset> LoadDataset() {
+  const std::string source = absl::GetFlag(FLAGS_source);
+  if (source == "demo") {
+    recsys::core::DemoWorldOptions o;
+    o.num_users = absl::GetFlag(FLAGS_demo_users);
+    o.num_tracks = absl::GetFlag(FLAGS_demo_tracks);
+    o.num_artists = absl::GetFlag(FLAGS_demo_artists);
+    o.mean_events_per_user = absl::GetFlag(FLAGS_demo_events);
+    o.seed = absl::GetFlag(FLAGS_demo_seed);
+    o.num_threads = absl::GetFlag(FLAGS_threads);
+    ASSIGN_OR_RETURN(recsys::core::Dataset d,
+                     recsys::core::GenerateDemoWorld(o));
+    Log(LogLevel::kInfo, "dataset",
+        {{"source", "demo"},
+         {"users", d.users.size()},
+         {"tracks", d.catalog.tracks.size()},
+         {"artists", d.catalog.artists.size()},
+         {"interactions", d.interactions.size()}});
+    return d;
+  }
+  if (source == "files") {
+    recsys::core::DatasetFiles files;
+    files.tracks_csv = absl::GetFlag(FLAGS_tracks);
+    files.interactions_tsv = absl::GetFlag(FLAGS_interactions);
+    files.users_tsv = absl::GetFlag(FLAGS_users);
+    if (files.tracks_csv.empty() || files.interactions_tsv.empty()) {
+      return absl::InvalidArgumentError(
+          "--source=files needs --tracks and --interactions");
+    }
+    recsys::core::ImportReport report;
+    ASSIGN_OR_RETURN(recsys::core::Dataset d,
+                     recsys::core::ReadDataset(files, &report));
+    Log(LogLevel::kInfo, "dataset",
+        {{"source", "files"}, {"report", report.ToString()}});
+    return d;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--source must be 'demo' or 'files', got '", source, "'"));
+}
+
+absl::StatusOr<recsys::core::TrainingOptions> TrainingOptionsFromFlags() {
+  recsys::core::TrainingOptions o;
+  o.als.factors = absl::GetFlag(FLAGS_factors);
+  o.als.iterations = absl::GetFlag(FLAGS_iterations);
+  o.als.regularization =
+      static_cast<float>(absl::GetFlag(FLAGS_regularization));
+  o.als.alpha = static_cast<float>(absl::GetFlag(FLAGS_alpha));
+  o.als.cg_steps = absl::GetFlag(FLAGS_cg_steps);
+  o.als.num_threads = absl::GetFlag(FLAGS_threads);
+  o.als.seed = absl::GetFlag(FLAGS_seed);
+  o.seed = absl::GetFlag(FLAGS_seed);
+  o.holdout_fraction = absl::GetFlag(FLAGS_holdout);
+  o.eval_max_users = absl::GetFlag(FLAGS_eval_users);
+  const std::string scaling = absl::GetFlag(FLAGS_scaling);
+  if (scaling == "log1p") {
+    o.scaling = recsys::core::ConfidenceScaling::kLog1p;
+  } else if (scaling == "linear") {
+    o.scaling = recsys::core::ConfidenceScaling::kLinear;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--scaling must be 'log1p' or 'linear', got '", scaling, "'"));
+  }
+  return o;
+}
+
+absl::StatusOr<std::unique_ptr<recsys::storage::RocksDbModelStore>>
+OpenStore() {
+  const std::string dir = absl::GetFlag(FLAGS_model_dir);
+  if (dir.empty()) return absl::InvalidArgumentError("--model_dir is required");
+  return recsys::storage::RocksDbModelStore::Open(dir);
+}
+
+absl::Status Train() {
+  ASSIGN_OR_RETURN(auto store, OpenStore());
+  ASSIGN_OR_RETURN(const recsys::core::TrainingOptions options,
+                   TrainingOptionsFromFlags());
+  ASSIGN_OR_RETURN(const recsys::core::Dataset dataset, LoadDataset());
+  ASSIGN_OR_RETURN(recsys::core::TrainedModel model,
+                   recsys::core::TrainModel(
+                       dataset, options,
+                       [](absl::string_view stage, absl::string_view detail) {
+                         Log(LogLevel::kInfo, "train_progress",
+                             {{"stage", stage}, {"detail", detail}});
+                       }));
+  model.metadata.training["source"] = absl::GetFlag(FLAGS_source);
+  ASSIGN_OR_RETURN(const std::string version, store->Publish(model));
+  Log(LogLevel::kInfo, "published",
+      {{"version", version}, {"model_dir", store->root()}});
+  std::printf("published %s to %s\n", version.c_str(), store->root().c_str());
+  for (const auto& [name, value] : model.metadata.metrics) {
+    std::printf("  %-28s %.4f\n", name.c_str(), value);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Versions() {
+  ASSIGN_OR_RETURN(auto store, OpenStore());
+  ASSIGN_OR_RETURN(const std::vector<std::string> versions,
+                   store->ListVersions());
+  absl::StatusOr<std::string> current = store->CurrentVersion();
+  for (const std::string& v : versions) {
+    const bool is_current = current.ok() && *current == v;
+    std::printf("%s%s\n", v.c_str(), is_current ? "  (current)" : "");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Rollback() {
+  ASSIGN_OR_RETURN(auto store, OpenStore());
+  const std::string version = absl::GetFlag(FLAGS_version);
+  if (version.empty())
+    return absl::InvalidArgumentError("--version is required");
+  // Refuse a version that would not load, before servers try it.
+  ASSIGN_OR_RETURN(auto opened, store->OpenVersion(version));
+  RETURN_IF_ERROR(opened->LoadTrackSide().status());
+  RETURN_IF_ERROR(store->SetCurrent(version));
+  std::printf("current version of %s is now %s\n", store->root().c_str(),
+              version.c_str());
+  return absl::OkStatus();
+}
+
+absl::Status ExportDemo() {
+  const std::string out = absl::GetFlag(FLAGS_out);
+  if (out.empty()) return absl::InvalidArgumentError("--out is required");
+  std::error_code error;
+  std::filesystem::create_directories(out, error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot create ", out, ": ", error.message()));
+  }
+  ASSIGN_OR_RETURN(const recsys::core::Dataset dataset, LoadDataset());
+  recsys::core::DatasetFiles files;
+  files.tracks_csv = out + "/tracks.csv";
+  files.interactions_tsv = out + "/interactions.tsv";
+  files.users_tsv = out + "/users.tsv";
+  RETURN_IF_ERROR(recsys::core::WriteDataset(dataset, files));
+  std::printf("wrote %s, %s, %s\n", files.tracks_csv.c_str(),
+              files.interactions_tsv.c_str(), files.users_tsv.c_str());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::FlagsUsageConfig usage_config;
+  // --help lists this binary's own flags, not those of linked libraries.
+  usage_config.contains_help_flags = [](absl::string_view file) {
+    return absl::EndsWith(file, "trainer/main.cc");
+  };
+  absl::SetFlagsUsageConfig(usage_config);
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  std::optional<LogLevel> level =
+      recsys::core::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
+  if (!level) {
+    std::fprintf(stderr, "--log_level must be debug, info, warning or error\n");
+    return 2;
+  }
+  recsys::core::SetMinLogLevel(*level);
+  const std::string command = args.size() > 1 ? args[1] : "train";
+  if (args.size() > 2) {
+    std::fprintf(stderr, "unexpected argument '%s' (see --help)\n", args[2]);
+    return 2;
+  }
+  absl::Status status;
+  if (command == "train") {
+    status = Train();
+  } else if (command == "versions") {
+    status = Versions();
+  } else if (command == "rollback") {
+    status = Rollback();
+  } else if (command == "export-demo") {
+    status = ExportDemo();
+  } else {
+    std::fprintf(stderr, "unknown command '%s'\n%s", command.c_str(), kUsage);
+    return 2;
+  }
+  if (!status.ok()) {
+    std::fprintf(stderr, "recsys-train %s: %s: %s\n", command.c_str(),
+                 absl::StatusCodeToString(status.code()).c_str(),
+                 std::string(status.message()).c_str());
+    return absl::IsInvalidArgument(status) ? 2 : 1;
+  }
+  return 0;
+}
