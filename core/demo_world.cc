@@ -5,10 +5,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <string>
-#include <system_error>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -20,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "core/parallel.h"
 #include "core/status_macros.h"
 
 namespace recsys::core {
@@ -184,27 +182,6 @@ class GuidedSampler {
   std::vector<double> cumulative_;
   std::vector<uint32_t> guide_;  // bucket j of [0, 1) -> first candidate
 };
-
-// Runs fn(begin, end) over [0, n) split into one contiguous range per thread.
-// Callers seed every item by its index, so the split never shows in results.
-void ParallelFor(int64_t n, int num_threads,
-                 const std::function<void(int64_t, int64_t)>& fn) {
-  const int64_t threads =
-      std::clamp<int64_t>(num_threads, 1, std::max<int64_t>(n, 1));
-  const int64_t chunk = (n + threads - 1) / threads;
-  std::vector<std::thread> workers;
-  for (int64_t begin = chunk; begin < n; begin += chunk) {
-    const int64_t end = std::min(n, begin + chunk);
-    try {
-      workers.emplace_back(fn, begin, end);
-    } catch (const std::system_error&) {
-      // Out of threads: doing the work here is slower but still correct.
-      fn(begin, end);
-    }
-  }
-  fn(0, std::min(chunk, n));
-  for (std::thread& worker : workers) worker.join();
-}
 
 // ---------------------------------------------------------------------------
 // The shape of the world.
@@ -489,7 +466,7 @@ void GenerateArtists(uint64_t seed, int num_threads,
   const std::vector<double> genre_cumulative = RunningSum(genre_shares);
   const int64_t n = static_cast<int64_t>(catalog.artists.size());
   const int width = IdWidth(n);
-  ParallelFor(n, num_threads, [&](int64_t begin, int64_t end) {
+  ParallelFor(n, num_threads, /*chunk=*/1024, [&](int64_t begin, int64_t end) {
     for (int64_t a = begin; a < end; ++a) {
       Rng rng(StreamSeed(seed, Stream::kArtist, a));
       const int genre =
@@ -729,7 +706,7 @@ void GenerateTracks(uint64_t seed, int num_threads,
   const double log_min = std::log(min_share);
   const double log_range = std::max(std::log(max_share) - log_min, 1e-9);
   const int width = IdWidth(n);
-  ParallelFor(n, num_threads, [&](int64_t begin, int64_t end) {
+  ParallelFor(n, num_threads, /*chunk=*/1024, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       Rng rng(StreamSeed(seed, Stream::kTrack, t));
       const uint32_t a = artist_of[t];
@@ -910,30 +887,33 @@ void GenerateUsers(const DemoWorldOptions& options, const TrackSampler& sampler,
   // second pass writes in place (memory stays at the output's size).
   std::vector<uint64_t> offsets(n + 1, 0);
   const int width = IdWidth(n);
-  ParallelFor(n, options.num_threads, [&](int64_t begin, int64_t end) {
-    for (int64_t u = begin; u < end; ++u) {
-      Rng rng(StreamSeed(options.seed, Stream::kUser, u));
-      const UserProfile profile = DrawUserProfile(rng, model);
-      dataset.users[u].id = EntityId("u", u, width);
-      dataset.users[u].country = std::string(kCountries[profile.country].code);
-      offsets[u + 1] = profile.num_tracks;
-    }
-  });
+  ParallelFor(n, options.num_threads, /*chunk=*/1024,
+              [&](int64_t begin, int64_t end) {
+                for (int64_t u = begin; u < end; ++u) {
+                  Rng rng(StreamSeed(options.seed, Stream::kUser, u));
+                  const UserProfile profile = DrawUserProfile(rng, model);
+                  dataset.users[u].id = EntityId("u", u, width);
+                  dataset.users[u].country =
+                      std::string(kCountries[profile.country].code);
+                  offsets[u + 1] = profile.num_tracks;
+                }
+              });
   for (int64_t u = 0; u < n; ++u) offsets[u + 1] += offsets[u];
   dataset.interactions.resize(offsets[n]);
 
-  ParallelFor(n, options.num_threads, [&](int64_t begin, int64_t end) {
-    absl::flat_hash_set<uint32_t> seen;
-    for (int64_t u = begin; u < end; ++u) {
-      Rng rng(StreamSeed(options.seed, Stream::kUser, u));
-      const UserProfile profile = DrawUserProfile(rng, model);
-      GenerateUserInteractions(
-          rng, static_cast<uint32_t>(u), profile, sampler, dataset.catalog,
-          seen,
-          absl::MakeSpan(dataset.interactions.data() + offsets[u],
-                         offsets[u + 1] - offsets[u]));
-    }
-  });
+  ParallelFor(n, options.num_threads, /*chunk=*/1024,
+              [&](int64_t begin, int64_t end) {
+                absl::flat_hash_set<uint32_t> seen;
+                for (int64_t u = begin; u < end; ++u) {
+                  Rng rng(StreamSeed(options.seed, Stream::kUser, u));
+                  const UserProfile profile = DrawUserProfile(rng, model);
+                  GenerateUserInteractions(
+                      rng, static_cast<uint32_t>(u), profile, sampler,
+                      dataset.catalog, seen,
+                      absl::MakeSpan(dataset.interactions.data() + offsets[u],
+                                     offsets[u + 1] - offsets[u]));
+                }
+              });
 }
 
 absl::Status ValidateOptions(const DemoWorldOptions& options) {
