@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 
 namespace recsys::core {
@@ -48,6 +49,7 @@ struct Track {
   bool explicit_content = false;
   float popularity = 0;  // catalog popularity in [0, 100], 0 = unknown
   AudioFeatures audio{};
+  uint32_t markets = 0;  // index into Catalog::market_sets; 0 = everywhere
 };
 
 struct Catalog {
@@ -55,6 +57,30 @@ struct Catalog {
   std::vector<std::string> subgenres;  // "dance pop", "hard rock", ...
   std::vector<Artist> artists;
   std::vector<Track> tracks;
+  // The sets of countries tracks are available in, each sorted ISO 3166-1
+  // alpha-2 codes. Set 0 is empty and means "everywhere"; a catalog that
+  // restricts no track has only it.
+  std::vector<std::vector<std::string>> market_sets{{}};
+};
+
+// True when `track` may be played in `country`; an empty country (unknown)
+// sees every track.
+bool AvailableIn(const Catalog& catalog, const Track& track,
+                 absl::string_view country);
+
+// Interns market sets into a catalog's market_sets while building it.
+// REQUIRES: the catalog outlives the interner and nothing else appends to
+// market_sets meanwhile.
+class MarketSetInterner {
+ public:
+  explicit MarketSetInterner(Catalog* catalog);
+  // The index of `countries` (any order, duplicates allowed) in
+  // market_sets, adding the set when new. An empty list is set 0.
+  uint32_t Intern(std::vector<std::string> countries);
+
+ private:
+  Catalog* catalog_;
+  absl::flat_hash_map<std::string, uint32_t> index_;  // joined codes -> set
 };
 
 struct User {

@@ -4,10 +4,8 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -25,9 +23,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "core/status_macros.h"
+#include "core/text_io.h"
 
 namespace recsys::core {
 namespace {
@@ -43,224 +43,16 @@ constexpr absl::string_view kReleaseYear = "release_year";
 constexpr absl::string_view kKind = "kind";
 constexpr absl::string_view kExplicit = "explicit";
 constexpr absl::string_view kPopularity = "popularity";
+constexpr absl::string_view kAvailableMarkets = "available_markets";
 constexpr absl::string_view kUserId = "user_id";
 constexpr absl::string_view kCountry = "country";
 constexpr absl::string_view kPlays = "plays";
 constexpr absl::string_view kSkips = "skips";
 constexpr absl::string_view kLiked = "liked";
 
-constexpr absl::string_view kUtf8Bom = "\xEF\xBB\xBF";
-constexpr size_t kIoBufferBytes = size_t{1} << 20;
-// Longest bad value quoted in an error: one broken field in a gigabyte file
-// must not make a gigabyte message.
-constexpr size_t kMaxQuotedValue = 64;
 constexpr int kMaxYear = 9999;
 
-std::string Quote(absl::string_view value) {
-  if (value.size() <= kMaxQuotedValue) return absl::StrCat("'", value, "'");
-  return absl::StrCat("'", value.substr(0, kMaxQuotedValue), "...'");
-}
-
-// The status of a failed open: ENOENT becomes NOT_FOUND; without an errno,
-// NOT_FOUND is the likeliest cause.
-absl::Status OpenError(absl::string_view path, absl::string_view purpose,
-                       int error_number) {
-  const std::string message =
-      absl::StrCat("cannot open '", path, "' for ", purpose);
-  if (error_number == 0) return absl::NotFoundError(message);
-  return absl::ErrnoToStatus(error_number, message);
-}
-
-// Shared by SplitCsvLine and the reader, which reuses `fields` across lines
-// to avoid reallocating for every row.
-absl::Status SplitCsvLineInto(absl::string_view line,
-                              std::vector<std::string>& fields) {
-  fields.clear();
-  size_t i = 0;
-  while (true) {
-    std::string field;
-    if (i < line.size() && line[i] == '"') {
-      const size_t opening = i++;
-      while (true) {
-        const size_t quote = line.find('"', i);
-        if (quote == absl::string_view::npos) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "unterminated quoted field starting at character ", opening + 1,
-              " (line breaks inside quoted fields are not supported)"));
-        }
-        field.append(line.data() + i, quote - i);
-        i = quote + 1;
-        if (i < line.size() && line[i] == '"') {  // "" is one quote
-          field.push_back('"');
-          ++i;
-          continue;
-        }
-        break;
-      }
-      if (i < line.size() && line[i] != ',') {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "unexpected text after the closing quote at character ", i + 1));
-      }
-    } else {
-      const size_t comma = std::min(line.find(',', i), line.size());
-      field.assign(line.data() + i, comma - i);
-      i = comma;
-    }
-    fields.push_back(std::move(field));
-    if (i >= line.size()) return absl::OkStatus();
-    ++i;  // past the comma; a trailing comma leaves one empty field
-  }
-}
-
-enum class Format { kCsv, kTsv };
-
-// Reads a header-first table file row by row, numbering lines for errors.
-class TableReader {
- public:
-  // Opens `path` and reads its header. Returns the open error, or
-  // INVALID_ARGUMENT for a missing header or a repeated column name.
-  static absl::StatusOr<std::unique_ptr<TableReader>> Open(
-      const std::string& path, Format format) {
-    auto reader = std::unique_ptr<TableReader>(new TableReader(path, format));
-    // A large buffer, installed before open() as libstdc++ requires: these
-    // files run to gigabytes.
-    reader->in_.rdbuf()->pubsetbuf(reader->buffer_.data(),
-                                   reader->buffer_.size());
-    errno = 0;
-    reader->in_.open(path, std::ios::binary);
-    if (!reader->in_.is_open()) return OpenError(path, "reading", errno);
-    RETURN_IF_ERROR(reader->ReadHeader());
-    return reader;
-  }
-
-  // Position of column `name`, or -1 when the header lacks it.
-  int Find(absl::string_view name) const {
-    const auto it = columns_.find(name);
-    return it == columns_.end() ? -1 : it->second;
-  }
-
-  absl::StatusOr<int> Require(absl::string_view name) const {
-    const int column = Find(name);
-    if (column < 0) {
-      return ErrorAt(header_line_,
-                     absl::StrCat("missing required column ", Quote(name)));
-    }
-    return column;
-  }
-
-  // Moves to the next non-blank row. Returns false at end of file, or an
-  // error for a read failure or a malformed row.
-  absl::StatusOr<bool> Next() {
-    while (ReadLine()) {
-      if (line_.empty()) continue;
-      RETURN_IF_ERROR(SplitRow());
-      if (fields_.size() != names_.size()) {
-        return Error(absl::StrCat("expected ", names_.size(),
-                                  " fields as in the header, found ",
-                                  fields_.size()));
-      }
-      return true;
-    }
-    if (in_.bad()) {
-      return absl::ErrnoToStatus(
-          errno != 0 ? errno : EIO,
-          absl::StrCat("cannot read '", path_, "' after line ", line_number_));
-    }
-    return false;
-  }
-
-  // The current row's field in `column`; "" when column is -1.
-  absl::string_view field(int column) const {
-    return column < 0 ? absl::string_view() : fields_[column];
-  }
-
-  absl::string_view column_name(int column) const { return names_[column]; }
-
-  // INVALID_ARGUMENT "<path>:<line>: <reason>" for the current line.
-  absl::Status Error(absl::string_view reason) const {
-    return ErrorAt(line_number_, reason);
-  }
-
- private:
-  TableReader(const std::string& path, Format format)
-      : path_(path), format_(format), buffer_(kIoBufferBytes) {}
-
-  absl::Status ErrorAt(int64_t line, absl::string_view reason) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path_, ":", line, ": ", reason));
-  }
-
-  bool ReadLine() {
-    if (!std::getline(in_, line_)) return false;
-    ++line_number_;
-    if (!line_.empty() && line_.back() == '\r') line_.pop_back();
-    return true;
-  }
-
-  absl::Status SplitRow() {
-    fields_.clear();
-    if (format_ == Format::kTsv) {
-      for (absl::string_view field : absl::StrSplit(line_, '\t')) {
-        fields_.push_back(field);
-      }
-      return absl::OkStatus();
-    }
-    const absl::Status split = SplitCsvLineInto(line_, csv_fields_);
-    if (!split.ok()) return Error(split.message());
-    for (const std::string& field : csv_fields_) fields_.push_back(field);
-    return absl::OkStatus();
-  }
-
-  absl::Status ReadHeader() {
-    bool found = false;
-    while (!found && ReadLine()) {
-      if (line_number_ == 1 && absl::StartsWith(line_, kUtf8Bom)) {
-        line_.erase(0, kUtf8Bom.size());
-      }
-      found = !line_.empty();
-    }
-    if (!found) {
-      return ErrorAt(std::max<int64_t>(line_number_, 1), "missing header line");
-    }
-    header_line_ = line_number_;
-    RETURN_IF_ERROR(SplitRow());
-    for (absl::string_view field : fields_) {
-      names_.emplace_back(absl::StripAsciiWhitespace(field));
-    }
-    for (size_t i = 0; i < names_.size(); ++i) {
-      // Unnamed columns (say, a spreadsheet's index) are ignored like any
-      // unknown column, however many there are.
-      if (names_[i].empty()) continue;
-      if (!columns_.emplace(names_[i], static_cast<int>(i)).second) {
-        return Error(absl::StrCat("repeated column ", Quote(names_[i])));
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  const std::string path_;
-  const Format format_;
-  std::vector<char> buffer_;  // declared before in_, which uses it to the end
-  std::ifstream in_;
-  std::string line_;
-  int64_t line_number_ = 0;
-  int64_t header_line_ = 0;
-  std::vector<std::string> names_;
-  absl::flat_hash_map<std::string, int> columns_;
-  std::vector<std::string> csv_fields_;    // CSV rows own their unquoted text
-  std::vector<absl::string_view> fields_;  // into line_ or csv_fields_
-};
-
 // Field parsers: nullopt when the text is not a valid value.
-
-std::optional<uint32_t> ParseCount(absl::string_view text) {
-  int64_t value = 0;
-  if (!absl::SimpleAtoi(text, &value) || value < 0 ||
-      value > std::numeric_limits<uint32_t>::max()) {
-    return std::nullopt;
-  }
-  return static_cast<uint32_t>(value);
-}
 
 std::optional<bool> ParseBool(absl::string_view text) {
   text = absl::StripAsciiWhitespace(text);
@@ -284,77 +76,10 @@ std::optional<ContentKind> ParseKind(absl::string_view text) {
   return kind;
 }
 
-// Parses `column` of the current row with `parse`. An empty field (or an
-// absent column) yields `if_empty`, or an error when it is nullopt.
-template <typename T, typename Parser>
-absl::StatusOr<T> ParseField(const TableReader& reader, int column,
-                             std::optional<T> if_empty, Parser parse,
-                             absl::string_view expected) {
-  const absl::string_view text = reader.field(column);
-  if (text.empty() && if_empty.has_value()) return *if_empty;
-  const std::optional<T> value = parse(text);
-  if (!value.has_value()) {
-    return reader.Error(absl::StrCat("column ",
-                                     Quote(reader.column_name(column)),
-                                     " is not ", expected, ": ", Quote(text)));
-  }
-  return *value;
-}
-
-absl::StatusOr<absl::string_view> RequireNonEmpty(const TableReader& reader,
-                                                  int column) {
-  const absl::string_view text = reader.field(column);
-  if (text.empty()) {
-    return reader.Error(absl::StrCat(
-        "column ", Quote(reader.column_name(column)), " is empty"));
-  }
-  return text;
-}
-
-// The valid range of each audio feature on input (see the header for why
-// loudness and tempo are wider than typical).
-struct FeatureRange {
-  float min;
-  float max;
-};
-
-FeatureRange AudioFeatureRange(absl::string_view name) {
-  if (name == "loudness") return {-100, 10};
-  if (name == "tempo") return {0, 300};
-  return {0, 1};
-}
-
-// Returns the index of `name` in `table`, appending it on first sight.
-absl::StatusOr<uint16_t> Intern(
-    absl::string_view name, absl::string_view what,
-    std::vector<std::string>& table,
-    absl::flat_hash_map<std::string, uint16_t>& index,
-    const TableReader& reader) {
-  const auto it = index.find(name);
-  if (it != index.end()) return it->second;
-  if (table.size() > std::numeric_limits<uint16_t>::max()) {
-    return reader.Error(absl::StrCat("more than 65536 distinct ", what));
-  }
-  const uint16_t id = static_cast<uint16_t>(table.size());
-  table.emplace_back(name);
-  index.emplace(std::string(name), id);
-  return id;
-}
-
-using IdIndex = absl::flat_hash_map<std::string, uint32_t>;
-
-absl::Status CheckIndexRoom(size_t size, absl::string_view what,
-                            const TableReader& reader) {
-  if (size >= std::numeric_limits<uint32_t>::max()) {
-    return reader.Error(absl::StrCat("more than 2^32 - 1 ", what));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ReadTracks(const std::string& path, Catalog& catalog,
                         IdIndex& track_index) {
   ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader,
-                   TableReader::Open(path, Format::kCsv));
+                   TableReader::Open(path, TableFormat::kCsv));
   ASSIGN_OR_RETURN(const int track_id_col, reader->Require(kTrackId));
   ASSIGN_OR_RETURN(const int title_col, reader->Require(kTitle));
   ASSIGN_OR_RETURN(const int artist_id_col, reader->Require(kArtistId));
@@ -365,6 +90,8 @@ absl::Status ReadTracks(const std::string& path, Catalog& catalog,
   const int kind_col = reader->Find(kKind);
   const int explicit_col = reader->Find(kExplicit);
   const int popularity_col = reader->Find(kPopularity);
+  const int markets_col = reader->Find(kAvailableMarkets);
+  MarketSetInterner markets(&catalog);
   std::array<int, kNumAudioFeatures> feature_cols;
   std::array<FeatureRange, kNumAudioFeatures> feature_ranges;
   std::array<std::string, kNumAudioFeatures> feature_expected;
@@ -423,13 +150,8 @@ absl::Status ReadTracks(const std::string& path, Catalog& catalog,
                      ParseField<bool>(*reader, explicit_col, false, ParseBool,
                                       "a boolean (true, false, 1 or 0)"));
     const auto parse_in = [](FeatureRange range) {
-      return [range](absl::string_view text) -> std::optional<float> {
-        float value = 0;
-        if (!absl::SimpleAtof(text, &value) || !std::isfinite(value) ||
-            value < range.min || value > range.max) {
-          return std::nullopt;
-        }
-        return value;
+      return [range](absl::string_view text) {
+        return ParseNumberIn(text, range.min, range.max);
       };
     };
     ASSIGN_OR_RETURN(
@@ -442,6 +164,19 @@ absl::Status ReadTracks(const std::string& path, Catalog& catalog,
           ParseField<float>(*reader, feature_cols[f], 0.0f,
                             parse_in(feature_ranges[f]), feature_expected[f]));
     }
+    std::vector<std::string> countries;
+    for (absl::string_view code :
+         absl::StrSplit(reader->field(markets_col), ' ', absl::SkipEmpty())) {
+      if (code.size() != 2 || !absl::ascii_isalpha(code[0]) ||
+          !absl::ascii_isalpha(code[1])) {
+        return reader->Error(absl::StrCat(
+            "column '", kAvailableMarkets,
+            "' must be space-separated two-letter country codes, got ",
+            Quote(code)));
+      }
+      countries.push_back(absl::AsciiStrToUpper(code));
+    }
+    track.markets = markets.Intern(std::move(countries));
     catalog.tracks.push_back(std::move(track));
   }
   return absl::OkStatus();
@@ -450,7 +185,7 @@ absl::Status ReadTracks(const std::string& path, Catalog& catalog,
 absl::Status ReadUsers(const std::string& path, std::vector<User>& users,
                        IdIndex& user_index) {
   ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader,
-                   TableReader::Open(path, Format::kTsv));
+                   TableReader::Open(path, TableFormat::kTsv));
   ASSIGN_OR_RETURN(const int user_id_col, reader->Require(kUserId));
   const int country_col = reader->Find(kCountry);
   while (true) {
@@ -477,7 +212,7 @@ absl::Status ReadInteractions(const std::string& path,
                               const IdIndex& track_index, Dataset& dataset,
                               IdIndex& user_index, ImportReport& report) {
   ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader,
-                   TableReader::Open(path, Format::kTsv));
+                   TableReader::Open(path, TableFormat::kTsv));
   ASSIGN_OR_RETURN(const int user_id_col, reader->Require(kUserId));
   ASSIGN_OR_RETURN(const int track_id_col, reader->Require(kTrackId));
   ASSIGN_OR_RETURN(const int plays_col, reader->Require(kPlays));
@@ -644,13 +379,13 @@ void AppendCsvField(std::string& out, absl::string_view field) {
 }
 
 absl::Status CheckField(absl::string_view field, absl::string_view what,
-                        Format format) {
+                        TableFormat format) {
   const absl::string_view forbidden =
-      format == Format::kTsv ? absl::string_view("\t\r\n", 3) : "\r\n";
+      format == TableFormat::kTsv ? absl::string_view("\t\r\n", 3) : "\r\n";
   if (field.find_first_of(forbidden) != absl::string_view::npos) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, " ", Quote(field), " contains a ",
-                     format == Format::kTsv ? "tab or " : "",
+                     format == TableFormat::kTsv ? "tab or " : "",
                      "line break, which the file format cannot hold"));
   }
   return absl::OkStatus();
@@ -659,7 +394,7 @@ absl::Status CheckField(absl::string_view field, absl::string_view what,
 // Ids must be non-empty and unique to survive a round trip.
 absl::Status CheckId(absl::string_view id, absl::string_view what,
                      absl::flat_hash_set<absl::string_view>& seen,
-                     Format format) {
+                     TableFormat format) {
   if (id.empty())
     return absl::InvalidArgumentError(absl::StrCat("empty ", what));
   if (!seen.insert(id).second) {
@@ -672,15 +407,15 @@ absl::Status CheckId(absl::string_view id, absl::string_view what,
 absl::Status ValidateForWriting(const Dataset& dataset) {
   const Catalog& catalog = dataset.catalog;
   for (const std::string& genre : catalog.genres) {
-    RETURN_IF_ERROR(CheckField(genre, "genre", Format::kCsv));
+    RETURN_IF_ERROR(CheckField(genre, "genre", TableFormat::kCsv));
   }
   for (const std::string& subgenre : catalog.subgenres) {
-    RETURN_IF_ERROR(CheckField(subgenre, "subgenre", Format::kCsv));
+    RETURN_IF_ERROR(CheckField(subgenre, "subgenre", TableFormat::kCsv));
   }
   absl::flat_hash_set<absl::string_view> ids;
   for (const Artist& artist : catalog.artists) {
-    RETURN_IF_ERROR(CheckId(artist.id, "artist id", ids, Format::kCsv));
-    RETURN_IF_ERROR(CheckField(artist.name, "artist name", Format::kCsv));
+    RETURN_IF_ERROR(CheckId(artist.id, "artist id", ids, TableFormat::kCsv));
+    RETURN_IF_ERROR(CheckField(artist.name, "artist name", TableFormat::kCsv));
     if (artist.genre >= catalog.genres.size()) {
       return absl::InvalidArgumentError(
           absl::StrCat("artist ", Quote(artist.id), " has genre index ",
@@ -690,8 +425,8 @@ absl::Status ValidateForWriting(const Dataset& dataset) {
   ids.clear();
   for (const Track& track : catalog.tracks) {
     // Interactions name tracks in a TSV, hence the stricter check.
-    RETURN_IF_ERROR(CheckId(track.id, "track id", ids, Format::kTsv));
-    RETURN_IF_ERROR(CheckField(track.title, "title", Format::kCsv));
+    RETURN_IF_ERROR(CheckId(track.id, "track id", ids, TableFormat::kTsv));
+    RETURN_IF_ERROR(CheckField(track.title, "title", TableFormat::kCsv));
     if (track.artist >= catalog.artists.size() ||
         track.genre >= catalog.genres.size() ||
         track.subgenre >= catalog.subgenres.size()) {
@@ -704,8 +439,8 @@ absl::Status ValidateForWriting(const Dataset& dataset) {
   }
   ids.clear();
   for (const User& user : dataset.users) {
-    RETURN_IF_ERROR(CheckId(user.id, "user id", ids, Format::kTsv));
-    RETURN_IF_ERROR(CheckField(user.country, "country", Format::kTsv));
+    RETURN_IF_ERROR(CheckId(user.id, "user id", ids, TableFormat::kTsv));
+    RETURN_IF_ERROR(CheckField(user.country, "country", TableFormat::kTsv));
   }
   for (const Interaction& x : dataset.interactions) {
     if (x.user >= dataset.users.size() || x.track >= catalog.tracks.size()) {
@@ -727,6 +462,7 @@ absl::Status WriteTracks(const Catalog& catalog, const std::string& path) {
   for (absl::string_view name : kAudioFeatureNames) {
     absl::StrAppend(&out, ",", name);
   }
+  absl::StrAppend(&out, ",", kAvailableMarkets);
   file->EndLine();
   for (const Track& track : catalog.tracks) {
     const Artist& artist = catalog.artists[track.artist];
@@ -749,6 +485,9 @@ absl::Status WriteTracks(const Catalog& catalog, const std::string& path) {
       out.push_back(',');
       AppendFloat(out, value);
     }
+    out.push_back(',');
+    absl::StrAppend(&out,
+                    absl::StrJoin(catalog.market_sets[track.markets], " "));
     file->EndLine();
   }
   return file->Close();

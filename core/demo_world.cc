@@ -44,7 +44,8 @@ enum class Stream : uint64_t {
   kCatalog = 1,
   kArtist = 2,
   kTrack = 3,
-  kUser = 4
+  kUser = 4,
+  kMarkets = 5,
 };
 
 // Every entity draws from its own stream seeded by (world seed, stream,
@@ -755,6 +756,24 @@ void GenerateTracks(uint64_t seed, int num_threads,
   });
 }
 
+// A few tracks are licensed in some countries only, as in real catalogs:
+// kRestrictedRate of them are available in one to three demo countries.
+void RestrictMarkets(uint64_t seed, Catalog& catalog) {
+  constexpr double kRestrictedRate = 0.03;
+  MarketSetInterner markets(&catalog);
+  for (size_t t = 0; t < catalog.tracks.size(); ++t) {
+    Rng rng(StreamSeed(seed, Stream::kMarkets, t));
+    if (!rng.Bernoulli(kRestrictedRate)) continue;
+    std::vector<std::string> countries;
+    const int n = 1 + static_cast<int>(rng.UniformInt(3));
+    for (int i = 0; i < n; ++i) {
+      countries.emplace_back(
+          kCountries[rng.UniformInt(kCountries.size())].code);
+    }
+    catalog.tracks[t].markets = markets.Intern(std::move(countries));
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Users and their listening.
 
@@ -970,6 +989,7 @@ absl::StatusOr<Dataset> GenerateDemoWorld(const DemoWorldOptions& options) {
   catalog.tracks.resize(options.num_tracks);
   GenerateTracks(options.seed, options.num_threads, subgenres, traits,
                  artist_of, grouped, track_shares, catalog);
+  RestrictMarkets(options.seed, catalog);
   const TrackSampler sampler(catalog, artist_weights, grouped);
   GenerateUsers(options, sampler, dataset);
   return dataset;

@@ -52,7 +52,9 @@ struct DemoWorldOptions {
 //    num_tracks >= num_artists, and its first track (lowest index) is in the
 //    artist's genre, so files written by WriteDataset keep artist genres.
 //  - catalog.tracks: ids "tr000000", ...; popularity in [1, 100]; audio
-//    features in their documented ranges (see kAudioFeatureNames).
+//    features in their documented ranges (see kAudioFeatureNames); about 3%
+//    are available in one to three of the users' countries only
+//    (catalog.market_sets), the rest everywhere.
 //  - users: ids "u000000", ...; countries are ISO codes, never empty.
 //  - interactions: sorted by (user, track), each pair at most once, each with
 //    plays > 0 or skips > 0. Every user has min(3, num_tracks / 2) or more.

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,19 @@ struct BlendWeights {
   float popularity = 0.1f;  // global and regional popularity in [0, 1]
 };
 
+// Per-field replacements of blend weights (an A/B variant's settings);
+// unset fields keep the model's fitted weight.
+struct BlendOverride {
+  std::optional<float> cf, content, popularity;
+
+  BlendWeights Apply(BlendWeights w) const {
+    if (cf) w.cf = *cf;
+    if (content) w.content = *content;
+    if (popularity) w.popularity = *popularity;
+    return w;
+  }
+};
+
 struct ModelMetadata {
   std::string version;             // assigned by the store at publication
   int64_t created_at_seconds = 0;  // Unix time
@@ -38,9 +52,10 @@ struct ModelMetadata {
   int64_t num_interactions = 0;
   int cf_dimensions = 0;
   int content_dimensions = 0;
-  float alpha = 1.0f;           // ALS confidence slope, needed for fold-in
-  float regularization = 0.0f;  // ALS L2 weight, needed for fold-in
-  BlendWeights blend;
+  float alpha = 1.0f;             // ALS confidence slope, needed for fold-in
+  float regularization = 0.0f;    // ALS L2 weight, needed for fold-in
+  BlendWeights blend;             // for users with a stored vector
+  BlendWeights cold_start_blend;  // for users folded in from a request
   std::map<std::string, double> metrics;        // "recall@10" -> 0.21
   std::map<std::string, std::string> training;  // "source" -> "demo", ...
 };

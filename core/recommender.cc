@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/als.h"
+#include "core/clustering.h"
 #include "core/status_macros.h"
 
 namespace recsys::core {
@@ -15,11 +18,28 @@ namespace {
 
 // How many of a user's strongest plays explain a recommendation.
 constexpr size_t kReasonHistory = 50;
+// How many of a user's top artists explain "similar to artists you like".
+constexpr size_t kReasonArtists = 20;
 // Listeners at which an artist's co-listening signal is trusted as much as
 // its content (RelatedArtists blends by listeners / (listeners + this)).
 constexpr double kArtistListenerPrior = 20;
 // Weight of the user's taste in a personalised station.
 constexpr float kRadioUserWeight = 0.3f;
+// A station's centre moves toward what it recently played by this much
+// (relative to the seed), so it drifts instead of jumping.
+constexpr float kRadioDrift = 0.3f;
+constexpr size_t kRadioDriftWindow = 10;
+// Pull toward liked and push away from skipped tracks, in score units.
+constexpr float kRadioLikePull = 0.4f;
+constexpr float kRadioSkipPush = 0.6f;
+// Strengths (core/als.h) given to what a request brings: a play, a declared
+// like, and an artist's top tracks standing in for a liked artist.
+constexpr float kRecentPlayStrength = 0.7f;
+constexpr float kLikedTrackStrength = 1.4f;
+constexpr float kLikedArtistTrackStrength = 0.7f;
+constexpr int kTracksPerLikedArtist = 3;
+// Share of a daily mix made of the user's own favourites.
+constexpr double kMixFamiliarShare = 0.3;
 
 Eigen::VectorXf Unit(Eigen::VectorXf v) {
   const float norm = v.norm();
@@ -27,16 +47,51 @@ Eigen::VectorXf Unit(Eigen::VectorXf v) {
   return v;
 }
 
-// The index of every id in `ids` that the catalog knows.
+uint64_t Mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+uint64_t HashString(absl::string_view s, uint64_t h = 0xcbf29ce484222325ULL) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+// The index of every id in `ids` that the catalog knows, in order.
 template <typename FindFn>
-absl::flat_hash_set<uint32_t> KnownIds(const std::vector<std::string>& ids,
-                                       const FindFn& find) {
-  absl::flat_hash_set<uint32_t> known;
+std::vector<uint32_t> KnownIds(const std::vector<std::string>& ids,
+                               const FindFn& find) {
+  std::vector<uint32_t> known;
   known.reserve(ids.size());
   for (const std::string& id : ids) {
-    if (std::optional<uint32_t> index = find(id)) known.insert(*index);
+    if (std::optional<uint32_t> index = find(id)) known.push_back(*index);
   }
   return known;
+}
+
+std::vector<uint32_t> KnownTracks(const ServingModel& model,
+                                  const std::vector<std::string>& ids) {
+  return KnownIds(ids,
+                  [&](const std::string& id) { return model.FindTrack(id); });
+}
+
+absl::flat_hash_set<uint32_t> AsSet(const std::vector<uint32_t>& v) {
+  return absl::flat_hash_set<uint32_t>(v.begin(), v.end());
+}
+
+// The fitted blend for the listener (known or folded in) with the
+// variant's overrides.
+BlendWeights BlendOf(const ServingModel& model, const BlendOverride& override,
+                     bool stored_user) {
+  return override.Apply(stored_user ? model.metadata().blend
+                                    : model.metadata().cold_start_blend);
 }
 
 // Walks tracks in descending score order and keeps those `accept` takes,
@@ -67,63 +122,121 @@ std::vector<uint32_t> TopAccepted(const std::vector<float>& scores, int count,
   return kept;
 }
 
+// Caps tracks per artist inside one answer.
+class ArtistCap {
+ public:
+  ArtistCap(const Catalog& catalog, int max_per_artist)
+      : catalog_(catalog), max_(max_per_artist) {}
+  // True (and counted) when the track's artist is still under the cap.
+  bool Take(uint32_t track) {
+    int& n = taken_[catalog_.tracks[track].artist];
+    if (n >= max_) return false;
+    ++n;
+    return true;
+  }
+
+ private:
+  const Catalog& catalog_;
+  int max_;
+  absl::flat_hash_map<uint32_t, int> taken_;
+};
+
 // What the server knows of a listener at request time.
 struct Taste {
   Eigen::VectorXf cf;       // empty when nothing is known
   Eigen::VectorXf content;  // unit content profile; empty when unknown
-  absl::flat_hash_set<uint32_t> heard;  // every track in the history
-  std::vector<uint32_t> favourites;     // strongest positive plays first
+  absl::flat_hash_set<uint32_t> heard;  // tracks never to recommend
+  // Positive tracks with their strengths, strongest first.
+  std::vector<std::pair<uint32_t, float>> positives;
+  std::vector<uint32_t> favourites;  // the strongest positives (reasons)
+  // Declared liked artists first, then the most played.
+  std::vector<uint32_t> favourite_artists;
+  absl::flat_hash_set<uint32_t> known_artists;
   std::string country;
   bool stored = false;  // the user has a stored vector
 };
 
-Taste BuildTaste(const ServingModel& model, const UserRecord* record,
-                 const std::vector<uint32_t>& recent) {
+struct TasteInput {
+  const UserRecord* record = nullptr;
+  std::vector<uint32_t> recent;
+  std::vector<uint32_t> liked_tracks;
+  std::vector<uint32_t> liked_artists;
+};
+
+Taste BuildTaste(const ServingModel& model, const TasteInput& in) {
+  const Catalog& catalog = model.catalog();
   Taste taste;
   std::vector<uint32_t> items;
   std::vector<float> strengths;
-  if (record != nullptr) {
+  auto add = [&](uint32_t track, float strength, bool heard) {
+    items.push_back(track);
+    strengths.push_back(strength);
+    if (heard) taste.heard.insert(track);
+  };
+  if (in.record != nullptr) {
     taste.stored = true;
-    taste.country = record->country;
-    for (const HistoryEntry& e : record->history) {
-      items.push_back(e.track);
-      strengths.push_back(e.strength);
+    taste.country = in.record->country;
+    for (const HistoryEntry& e : in.record->history)
+      add(e.track, e.strength, true);
+  }
+  for (uint32_t t : in.recent) add(t, kRecentPlayStrength, true);
+  for (uint32_t t : in.liked_tracks) add(t, kLikedTrackStrength, true);
+  for (uint32_t a : in.liked_artists) {
+    taste.favourite_artists.push_back(a);
+    taste.known_artists.insert(a);
+    int taken = 0;
+    for (uint32_t t : model.ArtistTracks(a)) {
+      if (taken++ == kTracksPerLikedArtist) break;
+      add(t, kLikedArtistTrackStrength, /*heard=*/false);
     }
   }
-  for (uint32_t t : recent) {
-    items.push_back(t);
-    strengths.push_back(1.0f);
-  }
-  taste.heard.insert(items.begin(), items.end());
 
-  std::vector<size_t> positive;
+  absl::flat_hash_map<uint32_t, float> artist_strength;
   for (size_t k = 0; k < items.size(); ++k) {
-    if (strengths[k] > 0) positive.push_back(k);
+    if (taste.heard.contains(items[k])) {
+      taste.known_artists.insert(catalog.tracks[items[k]].artist);
+    }
+    if (strengths[k] <= 0) continue;
+    taste.positives.emplace_back(items[k], strengths[k]);
+    artist_strength[catalog.tracks[items[k]].artist] += strengths[k];
   }
-  std::stable_sort(positive.begin(), positive.end(), [&](size_t a, size_t b) {
-    return strengths[a] > strengths[b];
-  });
-  for (size_t k : positive) {
+  std::stable_sort(
+      taste.positives.begin(), taste.positives.end(),
+      [](const auto& a, const auto& b) { return a.second > b.second; });
+  for (const auto& [track, strength] : taste.positives) {
     if (taste.favourites.size() >= kReasonHistory) break;
-    taste.favourites.push_back(items[k]);
+    taste.favourites.push_back(track);
+  }
+  std::vector<std::pair<uint32_t, float>> artists(artist_strength.begin(),
+                                                  artist_strength.end());
+  std::sort(artists.begin(), artists.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  for (const auto& [artist, strength] : artists) {
+    if (taste.favourite_artists.size() >= kReasonArtists) break;
+    if (std::find(taste.favourite_artists.begin(),
+                  taste.favourite_artists.end(),
+                  artist) == taste.favourite_artists.end()) {
+      taste.favourite_artists.push_back(artist);
+    }
   }
 
   const ModelMetadata& meta = model.metadata();
-  if (record != nullptr && recent.empty()) {
+  if (in.record != nullptr && items.size() == in.record->history.size()) {
     taste.cf = Eigen::Map<const Eigen::VectorXf>(
-        record->factors.data(), static_cast<int>(record->factors.size()));
+        in.record->factors.data(), static_cast<int>(in.record->factors.size()));
   } else if (!items.empty()) {
-    // Real-time personalisation: the ALS user step over stored history plus
-    // the plays the request brought.
+    // Real-time personalisation: the ALS user step over the stored history
+    // plus what the request brought.
     taste.cf = FoldInUser(model.tracks().cf, model.track_gram(), items,
                           strengths, meta.alpha);
   }
-  if (!positive.empty()) {
+  if (!taste.positives.empty()) {
     Eigen::VectorXf profile =
         Eigen::VectorXf::Zero(model.tracks().content.cols());
-    for (size_t k : positive) {
-      profile += std::log1p(strengths[k]) *
-                 model.tracks().content.row(items[k]).transpose();
+    for (const auto& [track, strength] : taste.positives) {
+      profile +=
+          std::log1p(strength) * model.tracks().content.row(track).transpose();
     }
     taste.content = Unit(std::move(profile));
   }
@@ -132,9 +245,9 @@ Taste BuildTaste(const ServingModel& model, const UserRecord* record,
 
 // The hybrid score of every track for a user's taste.
 std::vector<float> ScoreForTaste(const ServingModel& model, const Taste& taste,
+                                 const BlendWeights& w,
                                  absl::string_view country) {
   const TrackSide& side = model.tracks();
-  const BlendWeights& w = model.metadata().blend;
   const int64_t n = side.cf.rows();
   std::vector<float> scores(n, 0.0f);
   Eigen::Map<Eigen::VectorXf> total(scores.data(), n);
@@ -163,13 +276,16 @@ Reason PopularReason(absl::string_view country) {
   return r;
 }
 
-// Explains a recommended track by the favourite it is closest to in CF space.
-Reason ListenedReason(const ServingModel& model, const Taste& taste,
-                      uint32_t track) {
+// Explains a personal pick by the closest of the user's favourites: a track
+// in CF space, or, for an artist new to the user, one of the artists they
+// like when that artist is closer.
+Reason PersonalReason(const ServingModel& model, const Taste& taste,
+                      uint32_t track, absl::Span<const uint32_t> favourites) {
+  const Catalog& catalog = model.catalog();
   const FactorMatrix& unit = model.track_cf_unit();
   float best = -2;
-  uint32_t best_track = 0;
-  for (uint32_t f : taste.favourites) {
+  uint32_t best_track = favourites.empty() ? track : favourites[0];
+  for (uint32_t f : favourites) {
     const float sim = unit.row(f).dot(unit.row(track));
     if (sim > best) {
       best = sim;
@@ -177,12 +293,250 @@ Reason ListenedReason(const ServingModel& model, const Taste& taste,
     }
   }
   Reason r;
+  const uint32_t artist = catalog.tracks[track].artist;
+  if (!taste.known_artists.contains(artist)) {
+    const FactorMatrix& artists = model.artist_cf_unit();
+    float best_artist_sim = -2;
+    uint32_t best_artist = 0;
+    for (uint32_t a : taste.favourite_artists) {
+      const float sim = artists.row(a).dot(artists.row(artist));
+      if (sim > best_artist_sim) {
+        best_artist_sim = sim;
+        best_artist = a;
+      }
+    }
+    if (best_artist_sim > best) {
+      r.kind = ReasonKind::kSimilarToArtistsYouLike;
+      r.source_artist = best_artist;
+      r.text = absl::StrCat("Similar to ", catalog.artists[best_artist].name,
+                            ", an artist you like");
+      return r;
+    }
+  }
   r.kind = ReasonKind::kBecauseYouListened;
   r.source_track = best_track;
-  r.source_artist = model.catalog().tracks[best_track].artist;
+  r.source_artist = catalog.tracks[best_track].artist;
   r.text =
       absl::StrCat("Because you listened to ", ArtistName(model, best_track));
   return r;
+}
+
+// The reason names the larger part of a score: personal or popular.
+Reason RecommendReason(const ServingModel& model, const Taste& taste,
+                       const BlendWeights& w, float score, uint32_t track,
+                       absl::string_view country) {
+  const float popular = w.popularity * model.PopularityFor(track, country);
+  if (!taste.favourites.empty() && score - popular >= popular) {
+    return PersonalReason(model, taste, track, taste.favourites);
+  }
+  return PopularReason(country);
+}
+
+// Monday-based week number since the Unix epoch (1970-01-01 was a
+// Thursday): it changes at the start of each ISO week, Monday 00:00 UTC.
+int64_t WeekNumber(int64_t unix_seconds) {
+  const int64_t day =
+      unix_seconds >= 0 ? unix_seconds / 86400 : (unix_seconds - 86399) / 86400;
+  const int64_t shifted = day + 3;
+  return shifted >= 0 ? shifted / 7 : (shifted - 6) / 7;
+}
+
+// Discover Weekly: from the best `4 * count` candidates, a weekly seeded
+// Gumbel-top-k sample (the same all week for a user and model version, a
+// fresh one next week), with a quota of artists new to the user.
+std::vector<uint32_t> WeeklySelection(const ServingModel& model,
+                                      const RecommendQuery& query,
+                                      const Taste& taste,
+                                      const std::vector<float>& scores,
+                                      std::vector<uint32_t> pool) {
+  if (pool.empty()) return pool;
+  const Catalog& catalog = model.catalog();
+  uint64_t seed = HashString(query.user_id);
+  seed = HashString(model.metadata().version, Mix64(seed));
+  seed = Mix64(seed ^ static_cast<uint64_t>(WeekNumber(query.now_seconds)));
+  // The temperature follows the pool's score spread, so the sample favours
+  // the best candidates without fixing them.
+  float lo = scores[pool[0]], hi = lo;
+  for (uint32_t t : pool) {
+    lo = std::min(lo, scores[t]);
+    hi = std::max(hi, scores[t]);
+  }
+  const double temperature = std::max(1e-6, (hi - lo) / 4.0);
+  std::vector<std::pair<double, uint32_t>> keyed;
+  keyed.reserve(pool.size());
+  for (uint32_t t : pool) {
+    const double u = ((Mix64(seed ^ (t * 0x9e3779b97f4a7c15ULL)) >> 11) + 0.5) *
+                     (1.0 / 9007199254740992.0);
+    keyed.emplace_back(scores[t] / temperature - std::log(-std::log(u)), t);
+  }
+  std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  const int count = query.count;
+  const int want_new =
+      static_cast<int>(std::lround(query.new_artist_share * count));
+  std::vector<uint32_t> chosen;
+  std::vector<bool> taken(keyed.size(), false);
+  int new_taken = 0, known_taken = 0;
+  for (size_t i = 0; i < keyed.size(); ++i) {
+    const bool is_new =
+        !taste.known_artists.contains(catalog.tracks[keyed[i].second].artist);
+    if (is_new ? new_taken < want_new : known_taken < count - want_new) {
+      (is_new ? new_taken : known_taken)++;
+      taken[i] = true;
+    }
+  }
+  // When one kind runs short, the other fills the list.
+  int total = new_taken + known_taken;
+  for (size_t i = 0; i < keyed.size() && total < count; ++i) {
+    if (!taken[i]) {
+      taken[i] = true;
+      ++total;
+    }
+  }
+  for (size_t i = 0; i < keyed.size(); ++i) {
+    if (taken[i]) chosen.push_back(keyed[i].second);
+  }
+  return chosen;
+}
+
+// Most common genre among weighted tracks.
+uint16_t DominantGenre(const Catalog& catalog,
+                       const std::vector<std::pair<uint32_t, float>>& tracks) {
+  absl::flat_hash_map<uint16_t, float> weight;
+  for (const auto& [t, w] : tracks) weight[catalog.tracks[t].genre] += w;
+  uint16_t best = 0;
+  float best_weight = -1;
+  for (const auto& [g, w] : weight) {
+    if (w > best_weight || (w == best_weight && g < best)) {
+      best = g;
+      best_weight = w;
+    }
+  }
+  return best;
+}
+
+// Daily mixes: the user's positive tracks clustered in CF space; each mix is
+// the cluster's favourites (about a third) interleaved with new tracks close
+// to the cluster's centre. No track appears in two mixes.
+std::vector<Mix> DailyMixes(const ServingModel& model,
+                            const RecommendQuery& query, const Taste& taste,
+                            const BlendWeights& w, absl::string_view country,
+                            const std::function<bool(uint32_t)>& allowed) {
+  const Catalog& catalog = model.catalog();
+  const FactorMatrix& unit = model.track_cf_unit();
+  std::vector<Mix> mixes;
+  if (taste.positives.empty()) {
+    // Nothing to cluster: one mix of what is popular where the user is.
+    Mix mix;
+    mix.title = "Daily Mix 1";
+    mix.description = country.empty() ? "Popular right now"
+                                      : absl::StrCat("Popular in ", country);
+    std::vector<float> scores(catalog.tracks.size());
+    for (size_t t = 0; t < scores.size(); ++t) {
+      scores[t] = model.PopularityFor(static_cast<uint32_t>(t), country);
+    }
+    ArtistCap cap(catalog, query.max_per_artist);
+    for (uint32_t t : TopAccepted(scores, query.count, [&](uint32_t t) {
+           return allowed(t) && cap.Take(t);
+         })) {
+      mix.items.push_back({t, scores[t], PopularReason(country)});
+    }
+    mixes.push_back(std::move(mix));
+    return mixes;
+  }
+
+  Eigen::MatrixXf points(taste.positives.size(), unit.cols());
+  std::vector<float> weights;
+  for (size_t i = 0; i < taste.positives.size(); ++i) {
+    points.row(i) = unit.row(taste.positives[i].first);
+    weights.push_back(taste.positives[i].second);
+  }
+  const Clustering clusters =
+      SphericalKMeans(points, weights, query.num_mixes, /*iterations=*/10,
+                      HashString(query.user_id, 0x6d69786573ULL));
+
+  absl::flat_hash_set<uint32_t> used;
+  for (int c = 0; c < clusters.centroids.rows(); ++c) {
+    std::vector<std::pair<uint32_t, float>> members;
+    for (size_t i = 0; i < taste.positives.size(); ++i) {
+      if (clusters.assignment[i] == c) members.push_back(taste.positives[i]);
+    }
+    Mix mix;
+    mix.title = absl::StrCat("Daily Mix ", mixes.size() + 1);
+    std::vector<std::string> top_artists;
+    absl::flat_hash_set<uint32_t> seen_artists;
+    for (const auto& [t, s] : members) {
+      const uint32_t a = catalog.tracks[t].artist;
+      if (top_artists.size() < 2 && seen_artists.insert(a).second) {
+        top_artists.push_back(catalog.artists[a].name);
+      }
+    }
+    mix.description =
+        absl::StrCat(catalog.genres[DominantGenre(catalog, members)], " · ",
+                     absl::StrJoin(top_artists, ", "));
+
+    ArtistCap cap(catalog, query.max_per_artist);
+    const int familiar_slots =
+        static_cast<int>(std::lround(kMixFamiliarShare * query.count));
+    std::vector<ScoredTrack> familiar;
+    for (const auto& [t, s] : members) {
+      if (static_cast<int>(familiar.size()) >= familiar_slots) break;
+      const Track& track = catalog.tracks[t];
+      if (used.contains(t) ||
+          !PassesFilter(catalog, track, query.filter, country) ||
+          !cap.Take(t)) {
+        continue;
+      }
+      Reason r;
+      r.kind = ReasonKind::kBecauseYouListened;
+      r.source_track = t;
+      r.source_artist = track.artist;
+      r.text = absl::StrCat("In your rotation: ",
+                            catalog.artists[track.artist].name);
+      familiar.push_back({t, s, std::move(r)});
+      used.insert(t);
+    }
+
+    Eigen::VectorXf content =
+        Eigen::VectorXf::Zero(model.tracks().content.cols());
+    std::vector<uint32_t> member_tracks;
+    for (const auto& [t, s] : members) {
+      content += s * model.tracks().content.row(t).transpose();
+      member_tracks.push_back(t);
+    }
+    content = Unit(std::move(content));
+    const Eigen::VectorXf centre = clusters.centroids.row(c).transpose();
+    const Eigen::VectorXf cf_sim = unit * centre;
+    const Eigen::VectorXf content_sim = model.tracks().content * content;
+    std::vector<float> scores(catalog.tracks.size());
+    for (size_t t = 0; t < scores.size(); ++t) {
+      scores[t] =
+          w.cf * cf_sim[t] + w.content * content_sim[t] +
+          w.popularity * model.PopularityFor(static_cast<uint32_t>(t), country);
+    }
+    const int new_slots = query.count - static_cast<int>(familiar.size());
+    std::vector<ScoredTrack> fresh;
+    for (uint32_t t : TopAccepted(scores, new_slots, [&](uint32_t t) {
+           return !used.contains(t) && allowed(t) && cap.Take(t);
+         })) {
+      used.insert(t);
+      fresh.push_back(
+          {t, scores[t], PersonalReason(model, taste, t, member_tracks)});
+    }
+    // One favourite in every three tracks, starting with one.
+    size_t f = 0, n = 0;
+    while (f < familiar.size() || n < fresh.size()) {
+      const bool familiar_turn = mix.items.size() % 3 == 0;
+      if ((familiar_turn && f < familiar.size()) || n >= fresh.size()) {
+        mix.items.push_back(std::move(familiar[f++]));
+      } else {
+        mix.items.push_back(std::move(fresh[n++]));
+      }
+    }
+    if (!mix.items.empty()) mixes.push_back(std::move(mix));
+  }
+  return mixes;
 }
 
 // Unit CF and content vectors describing a station's seed.
@@ -194,6 +548,16 @@ struct Seed {
   std::string label;  // "Velvet Horizon", "Nova Drift", "rock"
 };
 
+Seed TrackSeed(const ServingModel& model, uint32_t track) {
+  Seed seed;
+  seed.track = track;
+  seed.artist = model.catalog().tracks[track].artist;
+  seed.cf = model.track_cf_unit().row(track).transpose();
+  seed.content = model.tracks().content.row(track).transpose();
+  seed.label = model.catalog().tracks[track].title;
+  return seed;
+}
+
 absl::StatusOr<Seed> ResolveSeed(const ServingModel& model,
                                  const RadioQuery& q) {
   const int seeds = !q.seed_track_id.empty() + !q.seed_artist_id.empty() +
@@ -203,19 +567,16 @@ absl::StatusOr<Seed> ResolveSeed(const ServingModel& model,
         "exactly one of seed_track_id, seed_artist_id, seed_genre is required");
   }
   const Catalog& c = model.catalog();
-  Seed seed;
   if (!q.seed_track_id.empty()) {
     std::optional<uint32_t> t = model.FindTrack(q.seed_track_id);
     if (!t) {
       return absl::NotFoundError(
           absl::StrCat("unknown seed_track_id '", q.seed_track_id, "'"));
     }
-    seed.track = *t;
-    seed.artist = c.tracks[*t].artist;
-    seed.cf = model.track_cf_unit().row(*t).transpose();
-    seed.content = model.tracks().content.row(*t).transpose();
-    seed.label = c.tracks[*t].title;
-  } else if (!q.seed_artist_id.empty()) {
+    return TrackSeed(model, *t);
+  }
+  Seed seed;
+  if (!q.seed_artist_id.empty()) {
     std::optional<uint32_t> a = model.FindArtist(q.seed_artist_id);
     if (!a) {
       return absl::NotFoundError(
@@ -225,70 +586,117 @@ absl::StatusOr<Seed> ResolveSeed(const ServingModel& model,
     seed.cf = model.artist_cf_unit().row(*a).transpose();
     seed.content = model.artist_content().row(*a).transpose();
     seed.label = c.artists[*a].name;
-  } else {
-    std::optional<uint16_t> g = model.FindGenre(q.seed_genre);
-    if (!g) {
-      return absl::NotFoundError(
-          absl::StrCat("unknown seed_genre '", q.seed_genre, "'"));
-    }
-    const TrackSide& side = model.tracks();
-    seed.cf = Eigen::VectorXf::Zero(side.cf.cols());
-    seed.content = Eigen::VectorXf::Zero(side.content.cols());
-    for (size_t t = 0; t < c.tracks.size(); ++t) {
-      if (c.tracks[t].genre != *g) continue;
-      // Popular tracks define a genre's centre more than obscure ones.
-      const float weight = 0.1f + side.popularity.global[t];
-      seed.cf += weight * model.track_cf_unit().row(t).transpose();
-      seed.content += weight * side.content.row(t).transpose();
-    }
-    seed.cf = Unit(std::move(seed.cf));
-    seed.content = Unit(std::move(seed.content));
-    seed.label = c.genres[*g];
+    return seed;
   }
+  std::optional<uint16_t> g = model.FindGenre(q.seed_genre);
+  if (!g) {
+    return absl::NotFoundError(
+        absl::StrCat("unknown seed_genre '", q.seed_genre, "'"));
+  }
+  const TrackSide& side = model.tracks();
+  seed.cf = Eigen::VectorXf::Zero(side.cf.cols());
+  seed.content = Eigen::VectorXf::Zero(side.content.cols());
+  for (size_t t = 0; t < c.tracks.size(); ++t) {
+    if (c.tracks[t].genre != *g) continue;
+    // Popular tracks define a genre's centre more than obscure ones.
+    const float weight = 0.1f + side.popularity.global[t];
+    seed.cf += weight * model.track_cf_unit().row(t).transpose();
+    seed.content += weight * side.content.row(t).transpose();
+  }
+  seed.cf = Unit(std::move(seed.cf));
+  seed.content = Unit(std::move(seed.content));
+  seed.label = c.genres[*g];
   return seed;
 }
 
-// Scores every track for a station: similarity to the seed, optionally the
-// user's taste, and a little popularity.
-std::vector<float> ScoreForSeed(const ServingModel& model, const Seed& seed,
-                                const Taste* taste, absl::string_view country) {
+// The unit mean CF vector of some tracks; empty when there are none.
+Eigen::VectorXf MeanDirection(const ServingModel& model,
+                              absl::Span<const uint32_t> tracks) {
+  if (tracks.empty()) return Eigen::VectorXf();
+  Eigen::VectorXf sum = Eigen::VectorXf::Zero(model.track_cf_unit().cols());
+  for (uint32_t t : tracks) sum += model.track_cf_unit().row(t).transpose();
+  return Unit(std::move(sum));
+}
+
+// Everything that shapes a station page besides its seed.
+struct StationContext {
+  const Taste* taste = nullptr;
+  absl::flat_hash_set<uint32_t> excluded;
+  std::vector<uint32_t> recent;  // played before this page, oldest first
+  std::vector<uint32_t> liked;
+  std::vector<uint32_t> skipped;
+  int count = 20;
+  int spacing = 3;
+  std::string country;
+  TrackFilter filter;
+  BlendWeights blend;
+};
+
+// Scores every track for a station: similarity to the (drifting) seed, the
+// listener's taste and likes, away from skips, and a little popularity.
+std::vector<float> ScoreForStation(const ServingModel& model, const Seed& seed,
+                                   const StationContext& ctx) {
   const TrackSide& side = model.tracks();
-  const BlendWeights& w = model.metadata().blend;
+  const BlendWeights& w = ctx.blend;
   const int64_t n = side.cf.rows();
-  Eigen::VectorXf cf = model.track_cf_unit() * seed.cf;
-  Eigen::VectorXf content = side.content * seed.content;
-  Eigen::VectorXf user;
-  if (taste != nullptr && taste->cf.size() > 0) {
-    user = model.track_cf_unit() * Unit(taste->cf);
+  Eigen::VectorXf centre = seed.cf;
+  const size_t window = std::min(ctx.recent.size(), kRadioDriftWindow);
+  const Eigen::VectorXf recent = MeanDirection(
+      model,
+      absl::MakeConstSpan(ctx.recent).subspan(ctx.recent.size() - window));
+  if (recent.size() > 0) centre = Unit(centre + kRadioDrift * recent);
+  Eigen::VectorXf total = w.cf * (model.track_cf_unit() * centre);
+  total.noalias() += w.content * (side.content * seed.content);
+  if (ctx.taste != nullptr && ctx.taste->cf.size() > 0) {
+    total.noalias() +=
+        kRadioUserWeight * w.cf * (model.track_cf_unit() * Unit(ctx.taste->cf));
   }
+  // Likes and skips steer in both spaces: CF (who listens to it) and
+  // content (how it sounds), since a listener skips a sound as often as an
+  // audience.
+  const auto steer = [&](const std::vector<uint32_t>& tracks, float weight) {
+    const Eigen::VectorXf cf_dir = MeanDirection(model, tracks);
+    if (cf_dir.size() == 0) return;
+    Eigen::VectorXf content_dir = Eigen::VectorXf::Zero(side.content.cols());
+    for (uint32_t t : tracks) content_dir += side.content.row(t).transpose();
+    content_dir = Unit(std::move(content_dir));
+    total.noalias() += weight * (model.track_cf_unit() * cf_dir);
+    total.noalias() += weight * (side.content * content_dir);
+  };
+  steer(ctx.liked, kRadioLikePull);
+  steer(ctx.skipped, -kRadioSkipPush);
   std::vector<float> scores(n);
   for (int64_t t = 0; t < n; ++t) {
-    float s =
-        w.cf * cf[t] + w.content * content[t] +
-        w.popularity * model.PopularityFor(static_cast<uint32_t>(t), country);
-    if (user.size() > 0) s += kRadioUserWeight * w.cf * user[t];
-    scores[t] = s;
+    scores[t] =
+        total[t] + w.popularity * model.PopularityFor(static_cast<uint32_t>(t),
+                                                      ctx.country);
   }
   return scores;
 }
 
 // Greedy re-rank that keeps tracks of one artist at least `spacing`
-// positions apart, taking the best-scored track allowed at each position.
+// positions apart, counting the artists just played before this page
+// (`previous`, most recent last), taking the best-scored track allowed at
+// each position.
 std::vector<uint32_t> SpaceArtists(const ServingModel& model,
                                    std::vector<uint32_t> ranked, int count,
-                                   int spacing) {
+                                   int spacing,
+                                   const std::vector<uint32_t>& previous) {
+  const Catalog& c = model.catalog();
+  std::vector<uint32_t> recent_artists;  // most recent last
+  for (uint32_t t : previous) recent_artists.push_back(c.tracks[t].artist);
   std::vector<uint32_t> out;
   std::vector<bool> used(ranked.size(), false);
-  const Catalog& c = model.catalog();
   while (static_cast<int>(out.size()) < count) {
     bool placed = false;
     for (size_t i = 0; i < ranked.size(); ++i) {
       if (used[i]) continue;
       const uint32_t artist = c.tracks[ranked[i]].artist;
       bool too_close = false;
-      for (int back = 1; back < spacing && back <= static_cast<int>(out.size());
+      for (int back = 1;
+           back < spacing && back <= static_cast<int>(recent_artists.size());
            ++back) {
-        if (c.tracks[out[out.size() - back]].artist == artist) {
+        if (recent_artists[recent_artists.size() - back] == artist) {
           too_close = true;
           break;
         }
@@ -296,47 +704,46 @@ std::vector<uint32_t> SpaceArtists(const ServingModel& model,
       if (too_close) continue;
       used[i] = true;
       out.push_back(ranked[i]);
+      recent_artists.push_back(artist);
       placed = true;
       break;
     }
-    // Only tracks of recently played artists are left: the station ends
-    // here rather than breaking the spacing promise.
+    // Only tracks of recently played artists are left: the page ends here
+    // rather than breaking the spacing promise.
     if (!placed) break;
   }
   return out;
 }
 
-std::vector<ScoredTrack> StationTracks(
-    const ServingModel& model, const Seed& seed, const Taste* taste,
-    const absl::flat_hash_set<uint32_t>& excluded, int count, int spacing,
-    absl::string_view country) {
-  const std::vector<float> scores = ScoreForSeed(model, seed, taste, country);
+std::vector<ScoredTrack> StationTracks(const ServingModel& model,
+                                       const Seed& seed,
+                                       const StationContext& ctx) {
+  const std::vector<float> scores = ScoreForStation(model, seed, ctx);
   // Tracks of one artist have near-identical vectors, so an uncapped pool can
   // hold too few artists to keep them apart. Cap each artist at the number of
   // slots spacing leaves it, and keep a margin for the re-rank.
   const Catalog& catalog = model.catalog();
-  const int per_artist = std::max(1, (count + spacing - 1) / spacing);
-  absl::flat_hash_map<uint32_t, int> taken;
+  ArtistCap cap(catalog,
+                std::max(1, (ctx.count + ctx.spacing - 1) / ctx.spacing));
   std::vector<uint32_t> ranked =
-      TopAccepted(scores, count * 2 + 32, [&](uint32_t t) {
-        if (excluded.contains(t) || (seed.track && t == *seed.track)) {
-          return false;
-        }
-        int& n = taken[catalog.tracks[t].artist];
-        if (n >= per_artist) return false;
-        ++n;
-        return true;
+      TopAccepted(scores, ctx.count * 2 + 32, [&](uint32_t t) {
+        return !ctx.excluded.contains(t) && (!seed.track || t != *seed.track) &&
+               PassesFilter(catalog, catalog.tracks[t], ctx.filter,
+                            ctx.country) &&
+               cap.Take(t);
       });
-  const std::vector<uint32_t> chosen =
-      SpaceArtists(model, std::move(ranked), count, spacing);
-  const Catalog& c = catalog;
+  const size_t previous = std::min<size_t>(ctx.recent.size(), ctx.spacing);
+  const std::vector<uint32_t> chosen = SpaceArtists(
+      model, std::move(ranked), ctx.count, ctx.spacing,
+      std::vector<uint32_t>(ctx.recent.end() - previous, ctx.recent.end()));
   std::vector<ScoredTrack> out;
   out.reserve(chosen.size());
   for (uint32_t t : chosen) {
     ScoredTrack item{t, scores[t], {}};
-    if (seed.artist && c.tracks[t].artist == *seed.artist) {
+    if (seed.artist && catalog.tracks[t].artist == *seed.artist) {
       item.reason.kind = ReasonKind::kSameArtist;
-      item.reason.text = absl::StrCat("More by ", c.artists[*seed.artist].name);
+      item.reason.text =
+          absl::StrCat("More by ", catalog.artists[*seed.artist].name);
     } else {
       item.reason.kind = ReasonKind::kSimilarToSeed;
       item.reason.text = absl::StrCat("Similar to ", seed.label);
@@ -357,7 +764,50 @@ absl::StatusOr<std::optional<UserRecord>> OptionalUser(
   return std::optional<UserRecord>(*std::move(record));
 }
 
+// Appends to a bounded list, dropping the oldest entries.
+void AppendBounded(std::vector<uint32_t>& list, absl::Span<const uint32_t> add,
+                   size_t bound) {
+  list.insert(list.end(), add.begin(), add.end());
+  if (list.size() > bound) list.erase(list.begin(), list.end() - bound);
+}
+
+// Session fingerprints back to the current model's tracks.
+std::vector<uint32_t> ResolveFingerprints(const ServingModel& model,
+                                          const std::vector<uint32_t>& fps) {
+  std::vector<uint32_t> tracks;
+  tracks.reserve(fps.size());
+  for (uint32_t fp : fps) {
+    if (std::optional<uint32_t> t = model.FindTrackByFingerprint(fp)) {
+      tracks.push_back(*t);
+    }
+  }
+  return tracks;
+}
+
 }  // namespace
+
+bool PassesFilter(const Catalog& catalog, const Track& track,
+                  const TrackFilter& filter, absl::string_view country) {
+  if (filter.kind && track.kind != *filter.kind) return false;
+  if (filter.exclude_explicit && track.explicit_content) return false;
+  if (filter.released_after_year != 0 || filter.released_before_year != 0) {
+    if (track.release_year <= 0) return false;
+    if (filter.released_after_year != 0 &&
+        track.release_year < filter.released_after_year) {
+      return false;
+    }
+    if (filter.released_before_year != 0 &&
+        track.release_year > filter.released_before_year) {
+      return false;
+    }
+  }
+  return AvailableIn(catalog, track, country);
+}
+
+uint32_t TrackFingerprint(absl::string_view track_id) {
+  const uint64_t h = HashString(track_id);
+  return static_cast<uint32_t>(h ^ (h >> 32));
+}
 
 absl::StatusOr<std::shared_ptr<const ServingModel>> ServingModel::Create(
     std::unique_ptr<ModelVersion> version) {
@@ -369,8 +819,11 @@ absl::StatusOr<std::shared_ptr<const ServingModel>> ServingModel::Create(
   const int64_t n = static_cast<int64_t>(c.tracks.size());
 
   m->track_by_id_.reserve(n);
+  m->track_by_fingerprint_.reserve(n);
   for (int64_t t = 0; t < n; ++t) {
     m->track_by_id_.emplace(c.tracks[t].id, static_cast<uint32_t>(t));
+    m->track_by_fingerprint_.emplace(TrackFingerprint(c.tracks[t].id),
+                                     static_cast<uint32_t>(t));
   }
   m->artist_by_id_.reserve(c.artists.size());
   for (size_t a = 0; a < c.artists.size(); ++a) {
@@ -456,6 +909,13 @@ std::optional<uint16_t> ServingModel::FindGenre(absl::string_view name) const {
   return it->second;
 }
 
+std::optional<uint32_t> ServingModel::FindTrackByFingerprint(
+    uint32_t fingerprint) const {
+  auto it = track_by_fingerprint_.find(fingerprint);
+  if (it == track_by_fingerprint_.end()) return std::nullopt;
+  return it->second;
+}
+
 absl::Span<const uint32_t> ServingModel::ArtistTracks(uint32_t artist) const {
   return absl::MakeConstSpan(
       artist_tracks_.data() + artist_track_offsets_[artist],
@@ -477,68 +937,97 @@ absl::StatusOr<RecommendResult> Recommend(const ServingModel& model,
                                           const RecommendQuery& query) {
   ASSIGN_OR_RETURN(std::optional<UserRecord> record,
                    OptionalUser(model, query.user_id));
-  std::vector<uint32_t> recent;
+  const Catalog& catalog = model.catalog();
   RecommendResult result;
-  for (const std::string& id : query.recent_track_ids) {
-    if (std::optional<uint32_t> t = model.FindTrack(id)) {
-      recent.push_back(*t);
-    } else {
-      ++result.unknown_recent_tracks;
-    }
-  }
-  const Taste taste = BuildTaste(model, record ? &*record : nullptr, recent);
+  TasteInput input;
+  input.record = record ? &*record : nullptr;
+  input.recent = KnownTracks(model, query.recent_track_ids);
+  result.unknown_recent_tracks =
+      static_cast<int64_t>(query.recent_track_ids.size() - input.recent.size());
+  input.liked_tracks = KnownTracks(model, query.liked_track_ids);
+  input.liked_artists =
+      KnownIds(query.liked_artist_ids,
+               [&](const std::string& id) { return model.FindArtist(id); });
+  const Taste taste = BuildTaste(model, input);
   result.cold_start = !taste.stored;
   const std::string country =
       query.country.empty() ? taste.country : query.country;
+  const BlendWeights blend = BlendOf(model, query.blend, taste.stored);
 
-  const std::vector<float> scores = ScoreForTaste(model, taste, country);
-  const auto excluded_tracks =
-      KnownIds(query.exclude_track_ids,
-               [&](const std::string& id) { return model.FindTrack(id); });
-  const auto excluded_artists =
-      KnownIds(query.exclude_artist_ids,
-               [&](const std::string& id) { return model.FindArtist(id); });
-  const Catalog& c = model.catalog();
-  absl::flat_hash_map<uint32_t, int> per_artist;
-  const std::vector<uint32_t> chosen =
-      TopAccepted(scores, query.count, [&](uint32_t t) {
-        if (taste.heard.contains(t) || excluded_tracks.contains(t))
-          return false;
-        const uint32_t artist = c.tracks[t].artist;
-        if (excluded_artists.contains(artist)) return false;
-        int& n = per_artist[artist];
-        if (n >= query.max_per_artist) return false;
-        ++n;
-        return true;
-      });
+  const absl::flat_hash_set<uint32_t> excluded_tracks =
+      AsSet(KnownTracks(model, query.exclude_track_ids));
+  const absl::flat_hash_set<uint32_t> excluded_artists =
+      AsSet(KnownIds(query.exclude_artist_ids, [&](const std::string& id) {
+        return model.FindArtist(id);
+      }));
+  const std::function<bool(uint32_t)> allowed = [&](uint32_t t) {
+    const Track& track = catalog.tracks[t];
+    return !taste.heard.contains(t) && !excluded_tracks.contains(t) &&
+           !excluded_artists.contains(track.artist) &&
+           PassesFilter(catalog, track, query.filter, country);
+  };
 
-  const float pop_weight = model.metadata().blend.popularity;
+  if (query.surface == Surface::kDailyMix) {
+    result.mixes = DailyMixes(model, query, taste, blend, country, allowed);
+    return result;
+  }
+  const std::vector<float> scores = ScoreForTaste(model, taste, blend, country);
+  ArtistCap cap(catalog, query.max_per_artist);
+  const int depth =
+      query.surface == Surface::kDiscoverWeekly ? 4 * query.count : query.count;
+  std::vector<uint32_t> chosen = TopAccepted(
+      scores, depth, [&](uint32_t t) { return allowed(t) && cap.Take(t); });
+  if (query.surface == Surface::kDiscoverWeekly) {
+    chosen = WeeklySelection(model, query, taste, scores, std::move(chosen));
+  }
   for (uint32_t t : chosen) {
-    ScoredTrack item{t, scores[t], {}};
-    // The reason names the larger part of the score: personal (CF and
-    // content) or popular.
-    const float popular = pop_weight * model.PopularityFor(t, country);
-    const bool personal =
-        !taste.favourites.empty() && scores[t] - popular >= popular;
-    item.reason =
-        personal ? ListenedReason(model, taste, t) : PopularReason(country);
-    result.items.push_back(std::move(item));
+    result.items.push_back(
+        {t, scores[t],
+         RecommendReason(model, taste, blend, scores[t], t, country)});
   }
   return result;
 }
 
-absl::StatusOr<std::vector<ScoredTrack>> Radio(const ServingModel& model,
-                                               const RadioQuery& query) {
+absl::StatusOr<RadioResult> Radio(const ServingModel& model,
+                                  const RadioQuery& query) {
   ASSIGN_OR_RETURN(const Seed seed, ResolveSeed(model, query));
   ASSIGN_OR_RETURN(std::optional<UserRecord> record,
                    OptionalUser(model, query.user_id));
   std::optional<Taste> taste;
-  if (record) taste = BuildTaste(model, &*record, {});
-  const auto excluded =
-      KnownIds(query.exclude_track_ids,
-               [&](const std::string& id) { return model.FindTrack(id); });
-  return StationTracks(model, seed, taste ? &*taste : nullptr, excluded,
-                       query.count, query.artist_spacing, query.country);
+  if (record) taste = BuildTaste(model, TasteInput{&*record, {}, {}, {}});
+
+  RadioResult result;
+  result.session = query.session;
+  std::vector<uint32_t> new_skips, new_likes;
+  for (const std::string& id : query.skipped_track_ids)
+    new_skips.push_back(TrackFingerprint(id));
+  for (const std::string& id : query.liked_track_ids)
+    new_likes.push_back(TrackFingerprint(id));
+  AppendBounded(result.session.skipped, new_skips, kMaxSessionFeedback);
+  AppendBounded(result.session.liked, new_likes, kMaxSessionFeedback);
+
+  StationContext ctx;
+  ctx.taste = taste ? &*taste : nullptr;
+  ctx.recent = ResolveFingerprints(model, query.session.played);
+  ctx.skipped = ResolveFingerprints(model, result.session.skipped);
+  ctx.liked = ResolveFingerprints(model, result.session.liked);
+  ctx.excluded = AsSet(KnownTracks(model, query.exclude_track_ids));
+  ctx.excluded.insert(ctx.recent.begin(), ctx.recent.end());
+  ctx.excluded.insert(ctx.skipped.begin(), ctx.skipped.end());
+  ctx.excluded.insert(ctx.liked.begin(), ctx.liked.end());
+  ctx.count = query.count;
+  ctx.spacing = query.artist_spacing;
+  ctx.country = query.country;
+  ctx.filter = query.filter;
+  ctx.blend = BlendOf(model, query.blend, /*stored_user=*/true);
+  result.items = StationTracks(model, seed, ctx);
+
+  std::vector<uint32_t> played;
+  for (const ScoredTrack& item : result.items) {
+    played.push_back(TrackFingerprint(model.catalog().tracks[item.track].id));
+  }
+  AppendBounded(result.session.played, played, kMaxSessionPlayed);
+  return result;
 }
 
 absl::StatusOr<std::vector<ScoredArtist>> RelatedArtists(
@@ -594,35 +1083,35 @@ absl::StatusOr<NowPlayingResult> NowPlaying(const ServingModel& model,
   }
   ASSIGN_OR_RETURN(std::optional<UserRecord> record,
                    OptionalUser(model, query.user_id));
-  absl::flat_hash_set<uint32_t> excluded =
-      KnownIds(query.recent_track_ids,
-               [&](const std::string& id) { return model.FindTrack(id); });
-  excluded.insert(*current);
-  std::vector<uint32_t> recent(excluded.begin(), excluded.end());
-  std::sort(recent.begin(), recent.end());
+  StationContext ctx;
+  ctx.recent = KnownTracks(model, query.recent_track_ids);
+  ctx.recent.push_back(*current);
   std::optional<Taste> taste;
   if (record || !query.recent_track_ids.empty()) {
-    taste = BuildTaste(model, record ? &*record : nullptr, recent);
+    taste = BuildTaste(
+        model, TasteInput{record ? &*record : nullptr, ctx.recent, {}, {}});
   }
-
   const Catalog& c = model.catalog();
-  Seed seed;
-  seed.track = *current;
-  seed.artist = c.tracks[*current].artist;
-  seed.cf = model.track_cf_unit().row(*current).transpose();
-  seed.content = model.tracks().content.row(*current).transpose();
-  seed.label = c.tracks[*current].title;
+  const Seed seed = TrackSeed(model, *current);
+  ctx.taste = taste ? &*taste : nullptr;
+  ctx.excluded = AsSet(ctx.recent);
+  ctx.count = query.count;
+  ctx.spacing = 2;
+  ctx.country = query.country;
+  ctx.filter = query.filter;
+  ctx.blend = BlendOf(model, query.blend, /*stored_user=*/true);
 
   NowPlayingResult result;
-  result.up_next =
-      StationTracks(model, seed, taste ? &*taste : nullptr, excluded,
-                    query.count, /*spacing=*/2, query.country);
+  result.up_next = StationTracks(model, seed, ctx);
   ASSIGN_OR_RETURN(result.related_artists,
                    RelatedArtists(model, c.artists[*seed.artist].id, 5));
   constexpr int kMoreByArtist = 5;
   for (uint32_t t : model.ArtistTracks(*seed.artist)) {
     if (static_cast<int>(result.more_by_artist.size()) >= kMoreByArtist) break;
-    if (excluded.contains(t)) continue;
+    if (ctx.excluded.contains(t) ||
+        !PassesFilter(c, c.tracks[t], query.filter, query.country)) {
+      continue;
+    }
     ScoredTrack item{t, model.tracks().popularity.global[t], {}};
     item.reason.kind = ReasonKind::kSameArtist;
     item.reason.source_artist = seed.artist;

@@ -43,6 +43,9 @@ class ServingModel {
   std::optional<uint32_t> FindTrack(absl::string_view id) const;
   std::optional<uint32_t> FindArtist(absl::string_view id) const;
   std::optional<uint16_t> FindGenre(absl::string_view name) const;
+  // The track whose id has this TrackFingerprint(); on a (rare) collision,
+  // one of them.
+  std::optional<uint32_t> FindTrackByFingerprint(uint32_t fingerprint) const;
 
   // Tracks of an artist, most popular first.
   absl::Span<const uint32_t> ArtistTracks(uint32_t artist) const;
@@ -74,6 +77,7 @@ class ServingModel {
   absl::flat_hash_map<std::string, uint32_t> track_by_id_;
   absl::flat_hash_map<std::string, uint32_t> artist_by_id_;
   absl::flat_hash_map<std::string, uint16_t> genre_by_name_;
+  absl::flat_hash_map<uint32_t, uint32_t> track_by_fingerprint_;
   std::vector<uint32_t> artist_track_offsets_;
   std::vector<uint32_t> artist_tracks_;
   FactorMatrix track_cf_unit_;
@@ -93,6 +97,7 @@ enum class ReasonKind {
   kFansAlsoLike,
   kSimilarSound,
   kSameArtist,
+  kSimilarToArtistsYouLike,
 };
 
 struct Reason {
@@ -115,30 +120,86 @@ struct ScoredArtist {
   Reason reason;
 };
 
+// Filters that every returned track passes.
+struct TrackFilter {
+  std::optional<ContentKind> kind;  // nullopt: any kind
+  // Release year window, inclusive; 0 = unbounded. A track of unknown year
+  // passes only when both bounds are 0.
+  int released_after_year = 0;
+  int released_before_year = 0;
+  bool exclude_explicit = false;
+};
+
+// True when `track` passes `filter` and is available in `country`.
+bool PassesFilter(const Catalog& catalog, const Track& track,
+                  const TrackFilter& filter, absl::string_view country);
+
 // Ids in queries are the catalog's; unknown ids in exclusion and history
-// lists are ignored (they cannot be returned anyway).
+// lists are ignored (they cannot be returned anyway). `blend` overrides
+// weights of the model's fitted blend (an A/B variant); the fitted blend is
+// the model's cold-start blend for listeners without a stored vector.
+
+enum class Surface {
+  kHome,            // personal tracks the user has not heard
+  kDiscoverWeekly,  // unheard tracks, new artists, stable for a week
+  kDailyMix,        // several mixes, one per cluster of the user's taste
+};
 
 struct RecommendQuery {
   std::string user_id;  // may be unknown to the model (cold start)
-  int count = 20;       // >= 1
+  Surface surface = Surface::kHome;
+  int count = 20;       // >= 1; per mix for kDailyMix
   std::string country;  // overrides the stored country when not empty
   std::vector<std::string> recent_track_ids;  // plays not yet in the model
+  std::vector<std::string> liked_track_ids;   // declared likes
+  std::vector<std::string> liked_artist_ids;
   std::vector<std::string> exclude_track_ids;
   std::vector<std::string> exclude_artist_ids;
   int max_per_artist = 2;  // >= 1
+  TrackFilter filter;
+  // kDiscoverWeekly: share of tracks by artists the user never played.
+  double new_artist_share = 0.5;
+  // kDiscoverWeekly: the list is fixed for (user, ISO week of this time,
+  // model version). Unix seconds.
+  int64_t now_seconds = 0;
+  int num_mixes = 3;  // kDailyMix: >= 1
+  BlendOverride blend;
+};
+
+struct Mix {
+  std::string title;        // "Daily Mix 1"
+  std::string description;  // "rock · Nova Drift, Kalani Reyes"
+  std::vector<ScoredTrack> items;
 };
 
 struct RecommendResult {
-  std::vector<ScoredTrack> items;
-  bool cold_start = false;  // the user had no stored vector
+  std::vector<ScoredTrack> items;  // empty for kDailyMix
+  std::vector<Mix> mixes;          // kDailyMix only
+  bool cold_start = false;         // the user had no stored vector
   int64_t unknown_recent_tracks = 0;
 };
 
-// Personal tracks the user has not heard. A user unknown to the model is
-// folded in from `recent_track_ids`, or served regional popularity when that
-// is empty too. Never an error for a well-formed query.
+// Personal tracks the user has not heard, shaped by `query.surface`. A user
+// unknown to the model is folded in from recent and liked tracks and liked
+// artists, or served regional popularity when none are given. Never an error
+// for a well-formed query.
 [[nodiscard]] absl::StatusOr<RecommendResult> Recommend(
     const ServingModel& model, const RecommendQuery& query);
+
+// A stable 32-bit fingerprint of a track id (FNV-1a), the same in every
+// process: radio sessions refer to tracks by it.
+uint32_t TrackFingerprint(absl::string_view track_id);
+
+// A station's state between pages. The server keeps none: the client carries
+// it (in a signed page token). Bounded: the oldest entries are dropped past
+// kMaxSessionPlayed / kMaxSessionFeedback.
+struct RadioSession {
+  std::vector<uint32_t> played;   // fingerprints, oldest first
+  std::vector<uint32_t> skipped;  // fingerprints, oldest first
+  std::vector<uint32_t> liked;    // fingerprints, oldest first
+};
+inline constexpr size_t kMaxSessionPlayed = 1000;
+inline constexpr size_t kMaxSessionFeedback = 100;
 
 struct RadioQuery {
   // Exactly one seed is set.
@@ -149,13 +210,29 @@ struct RadioQuery {
   int count = 20;
   std::string country;
   std::vector<std::string> exclude_track_ids;
+  // What the listener did with the previous page.
+  std::vector<std::string> skipped_track_ids;
+  std::vector<std::string> liked_track_ids;
   int artist_spacing = 3;  // >= 1; 1 allows back-to-back tracks of one artist
+  TrackFilter filter;
+  RadioSession session;  // empty on the first page
+  BlendOverride blend;
 };
 
-// NOT_FOUND when the seed is unknown; INVALID_ARGUMENT when not exactly one
-// seed is set.
-[[nodiscard]] absl::StatusOr<std::vector<ScoredTrack>> Radio(
-    const ServingModel& model, const RadioQuery& query);
+struct RadioResult {
+  std::vector<ScoredTrack> items;
+  // The query's session plus this page's tracks, skips and likes: send it
+  // with the next page.
+  RadioSession session;
+};
+
+// The next page of a station: never a track played earlier in the session,
+// artists kept `artist_spacing` apart across pages, steered away from
+// skipped tracks and toward liked ones, and drifting only gently from the
+// seed. NOT_FOUND when the seed is unknown; INVALID_ARGUMENT when not
+// exactly one seed is set.
+[[nodiscard]] absl::StatusOr<RadioResult> Radio(const ServingModel& model,
+                                                const RadioQuery& query);
 
 // NOT_FOUND for an unknown artist. Never includes the seed artist.
 [[nodiscard]] absl::StatusOr<std::vector<ScoredArtist>> RelatedArtists(
@@ -167,6 +244,8 @@ struct NowPlayingQuery {
   std::vector<std::string> recent_track_ids;
   int count = 10;
   std::string country;
+  TrackFilter filter;
+  BlendOverride blend;
 };
 
 struct NowPlayingResult {

@@ -161,8 +161,9 @@ TEST_F(RecommenderTest, RadioFromTrackStaysInGenreAndSpacesArtists) {
     q.seed_track_id = catalog().tracks[seed].id;
     q.count = 25;
     q.artist_spacing = 3;
-    absl::StatusOr<std::vector<ScoredTrack>> r = Radio(model(), q);
-    ASSERT_TRUE(r.ok()) << r.status();
+    absl::StatusOr<RadioResult> radio = Radio(model(), q);
+    ASSERT_TRUE(radio.ok()) << radio.status();
+    const std::vector<ScoredTrack>* r = &radio->items;
     EXPECT_EQ(r->size(), 25u);
     for (size_t i = 0; i < r->size(); ++i) {
       const uint32_t t = (*r)[i].track;
@@ -181,17 +182,17 @@ TEST_F(RecommenderTest, RadioFromTrackStaysInGenreAndSpacesArtists) {
 TEST_F(RecommenderTest, RadioExcludesPlayedTracksAndRejectsBadSeeds) {
   RadioQuery q;
   q.seed_genre = catalog().genres[0];
-  absl::StatusOr<std::vector<ScoredTrack>> first = Radio(model(), q);
+  absl::StatusOr<RadioResult> first = Radio(model(), q);
   ASSERT_TRUE(first.ok()) << first.status();
-  ASSERT_FALSE(first->empty());
-  for (const ScoredTrack& item : *first) {
+  ASSERT_FALSE(first->items.empty());
+  for (const ScoredTrack& item : first->items) {
     q.exclude_track_ids.push_back(catalog().tracks[item.track].id);
   }
-  absl::StatusOr<std::vector<ScoredTrack>> next = Radio(model(), q);
+  absl::StatusOr<RadioResult> next = Radio(model(), q);
   ASSERT_TRUE(next.ok());
   const std::set<std::string> played(q.exclude_track_ids.begin(),
                                      q.exclude_track_ids.end());
-  for (const ScoredTrack& item : *next) {
+  for (const ScoredTrack& item : next->items) {
     EXPECT_FALSE(played.count(catalog().tracks[item.track].id));
   }
 

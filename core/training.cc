@@ -17,6 +17,9 @@
 namespace recsys::core {
 namespace {
 
+// Tracks a simulated newcomer sends when the cold-start blend is fitted.
+constexpr int kColdStartItems = 5;
+
 float Scale(double x, ConfidenceScaling scaling) {
   return static_cast<float>(scaling == ConfidenceScaling::kLog1p ? std::log1p(x)
                                                                  : x);
@@ -62,12 +65,19 @@ struct BlendEvaluation {
   std::vector<RankingAccumulator> report;
 };
 
+// With `cold_items` > 0 each user is treated as a newcomer who sent only
+// that many of their train tracks (a seeded sample): the user vector is
+// folded in from them and the content profile built from them, as the
+// server does for unknown users. 0 uses the trained user vectors.
 BlendEvaluation EvaluateBlends(const HoldoutSplit& split,
                                const AlsFactors& factors,
                                const FactorMatrix& content,
                                const std::vector<float>& popularity,
                                const std::vector<BlendWeights>& blends,
-                               int max_users, int num_threads, uint64_t seed) {
+                               const AlsOptions& als, int cold_items,
+                               int max_users, uint64_t seed) {
+  const Eigen::MatrixXf gram =
+      RegularizedGram(factors.item_factors, als.regularization);
   std::vector<uint32_t> users;
   for (int64_t u = 0; u < split.test.rows(); ++u) {
     if (!split.test.RowIndices(u).empty())
@@ -83,7 +93,7 @@ BlendEvaluation EvaluateBlends(const HoldoutSplit& split,
   result.report.assign(blends.size(), RankingAccumulator(n_items));
   std::mutex mu;
   ParallelFor(
-      static_cast<int64_t>(users.size()), num_threads, 16,
+      static_cast<int64_t>(users.size()), als.num_threads, 16,
       [&](int64_t begin, int64_t end) {
         BlendEvaluation local;
         local.fit.assign(blends.size(), RankingAccumulator(n_items));
@@ -93,14 +103,35 @@ BlendEvaluation EvaluateBlends(const HoldoutSplit& split,
           const uint32_t u = users[i];
           const auto train_items = split.train.RowIndices(u);
           const auto train_values = split.train.RowValues(u);
-          const Eigen::VectorXf cf =
-              factors.item_factors * factors.user_factors.row(u).transpose();
-          Eigen::VectorXf profile = Eigen::VectorXf::Zero(content.cols());
+          // The tracks the scorer may know of this user.
+          std::vector<uint32_t> known;
+          std::vector<float> strengths;
           for (size_t k = 0; k < train_items.size(); ++k) {
             if (train_values[k] > 0) {
-              profile += std::log1p(train_values[k]) *
-                         content.row(train_items[k]).transpose();
+              known.push_back(train_items[k]);
+              strengths.push_back(train_values[k]);
             }
+          }
+          Eigen::VectorXf cf;
+          if (cold_items > 0) {
+            std::mt19937_64 user_rng(seed ^
+                                     (uint64_t{u} * 0x9e3779b97f4a7c15ULL));
+            for (size_t k = 0; k < known.size(); ++k) {
+              const size_t j = k + user_rng() % (known.size() - k);
+              std::swap(known[k], known[j]);
+              std::swap(strengths[k], strengths[j]);
+            }
+            known.resize(std::min<size_t>(known.size(), cold_items));
+            strengths.resize(known.size());
+            cf = factors.item_factors * FoldInUser(factors.item_factors, gram,
+                                                   known, strengths, als.alpha);
+          } else {
+            cf = factors.item_factors * factors.user_factors.row(u).transpose();
+          }
+          Eigen::VectorXf profile = Eigen::VectorXf::Zero(content.cols());
+          for (size_t k = 0; k < known.size(); ++k) {
+            profile +=
+                std::log1p(strengths[k]) * content.row(known[k]).transpose();
           }
           if (profile.norm() > 0) profile.normalize();
           const Eigen::VectorXf sim = content * profile;
@@ -124,6 +155,19 @@ BlendEvaluation EvaluateBlends(const HoldoutSplit& split,
         }
       });
   return result;
+}
+
+// The blend among the first `candidates` with the best NDCG@10 on the fit
+// half.
+size_t BestBlend(const BlendEvaluation& eval, size_t candidates) {
+  size_t best = 0;
+  for (size_t b = 1; b < candidates; ++b) {
+    if (eval.fit[b].Metrics()["ndcg@10"] >
+        eval.fit[best].Metrics()["ndcg@10"]) {
+      best = b;
+    }
+  }
+  return best;
 }
 
 std::vector<BlendWeights> BlendGrid() {
@@ -199,6 +243,7 @@ absl::StatusOr<TrainedModel> TrainModel(const Dataset& dataset,
   model.tracks.content = ContentVectors(dataset.catalog, options.content);
   ModelMetadata& meta = model.metadata;
   meta.blend = options.blend;
+  meta.cold_start_blend = options.blend;
 
   auto iteration_log = [&](absl::string_view stage) {
     return [&report, stage, &options](int it, double secs) {
@@ -222,15 +267,23 @@ absl::StatusOr<TrainedModel> TrainModel(const Dataset& dataset,
     blends.push_back(BlendWeights{0, 0, 1});
     const BlendEvaluation eval = EvaluateBlends(
         split, factors, model.tracks.content, train_pop.global, blends,
-        options.eval_max_users, options.als.num_threads, options.seed);
-    size_t best = 0;
-    for (size_t b = 0; b < popularity_only; ++b) {
-      if (eval.fit[b].Metrics()["ndcg@10"] >
-          eval.fit[best].Metrics()["ndcg@10"]) {
-        best = b;
-      }
-    }
+        options.als, /*cold_items=*/0, options.eval_max_users, options.seed);
+    const size_t best = BestBlend(eval, popularity_only);
     meta.blend = blends[best];
+    // Listeners the model does not know send a handful of tracks; how much
+    // to trust them against popularity is fitted the same way.
+    const BlendEvaluation cold = EvaluateBlends(
+        split, factors, model.tracks.content, train_pop.global, blends,
+        options.als, kColdStartItems, options.eval_max_users, options.seed);
+    const size_t best_cold = BestBlend(cold, popularity_only);
+    meta.cold_start_blend = blends[best_cold];
+    for (const auto& [name, value] : cold.report[best_cold].Metrics()) {
+      if (name != "users") meta.metrics["cold_start/" + name] = value;
+    }
+    for (const auto& [name, value] : cold.report[popularity_only].Metrics()) {
+      if (name != "users")
+        meta.metrics["cold_start/popularity/" + name] = value;
+    }
     for (const auto& [name, value] : eval.report[best].Metrics()) {
       meta.metrics[name] = value;
     }
@@ -244,11 +297,14 @@ absl::StatusOr<TrainedModel> TrainModel(const Dataset& dataset,
     report(
         "evaluate",
         absl::StrFormat("blend=\"%s\" ndcg@10=%.4f recall@10=%.4f "
-                        "als_ndcg@10=%.4f popularity_ndcg@10=%.4f users=%d",
+                        "als_ndcg@10=%.4f popularity_ndcg@10=%.4f users=%d "
+                        "cold_start_blend=\"%s\" cold_start_ndcg@10=%.4f",
                         BlendName(meta.blend), meta.metrics["ndcg@10"],
                         meta.metrics["recall@10"], meta.metrics["als/ndcg@10"],
                         meta.metrics["popularity/ndcg@10"],
-                        static_cast<int>(meta.metrics["users"])));
+                        static_cast<int>(meta.metrics["users"]),
+                        BlendName(meta.cold_start_blend),
+                        meta.metrics["cold_start/ndcg@10"]));
   }
 
   // The published model is fitted on all the data.

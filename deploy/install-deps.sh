@@ -14,7 +14,7 @@ prefix="${RECSYS_DEPS_PREFIX:-$root/third_party/prefix}"
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
-  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libssl-dev
   libabsl-dev libeigen3-dev librocksdb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   civetweb libcivetweb-dev libcurl4-openssl-dev zlib1g-dev

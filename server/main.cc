@@ -1,6 +1,8 @@
 // recsys-server: serves the model store's current version over gRPC.
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -26,6 +28,27 @@ ABSL_FLAG(bool, allow_empty_store, false,
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "On SIGTERM/SIGINT, how long in-flight RPCs may take to finish.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
+ABSL_FLAG(std::string, experiment, "default",
+          "A/B experiment name; users are assigned to variants by a hash of "
+          "it and the user id.");
+ABSL_FLAG(std::string, variants, "",
+          "A/B variants: name:share[:cf=W,content=W,popularity=W];... e.g. "
+          "'control:90;discovery:10:popularity=0.05'. Empty: one variant, "
+          "'default'.");
+ABSL_FLAG(std::string, page_token_key_file, "",
+          "File holding the secret (>= 16 bytes) that signs radio page "
+          "tokens; the same on every replica. Empty: a built-in key "
+          "(tokens checked, not secret).");
+ABSL_FLAG(int, page_token_max_age_hours, 24,
+          "Radio page tokens older than this are refused as stale.");
+ABSL_FLAG(std::string, event_log_dir, "",
+          "Directory of the feedback event log (recsys-train --events reads "
+          "it). Empty: Feedback events are counted, not logged.");
+ABSL_FLAG(int64_t, event_log_max_mb, 64,
+          "Rotate event log files at this size.");
+ABSL_FLAG(bool, event_log_fsync, false,
+          "fdatasync the event log after every Feedback call (survives power "
+          "loss; slower). A process crash loses nothing either way.");
 
 int main(int argc, char** argv) {
   absl::FlagsUsageConfig usage_config;
@@ -68,6 +91,26 @@ int main(int argc, char** argv) {
       absl::Seconds(absl::GetFlag(FLAGS_reload_interval_seconds));
   options.user_cache_bytes = absl::GetFlag(FLAGS_user_cache_mb) << 20;
   options.allow_empty_store = absl::GetFlag(FLAGS_allow_empty_store);
+  options.experiment = absl::GetFlag(FLAGS_experiment);
+  options.variants = absl::GetFlag(FLAGS_variants);
+  options.page_token_max_age =
+      absl::Hours(absl::GetFlag(FLAGS_page_token_max_age_hours));
+  options.event_log_dir = absl::GetFlag(FLAGS_event_log_dir);
+  options.event_log_max_file_bytes = absl::GetFlag(FLAGS_event_log_max_mb)
+                                     << 20;
+  options.event_log_fsync = absl::GetFlag(FLAGS_event_log_fsync);
+  if (const std::string path = absl::GetFlag(FLAGS_page_token_key_file);
+      !path.empty()) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream key;
+    key << in.rdbuf();
+    if (!in) {
+      std::fprintf(stderr, "cannot read --page_token_key_file %s\n",
+                   path.c_str());
+      return 2;
+    }
+    options.page_token_key = key.str();
+  }
   absl::StatusOr<std::unique_ptr<recsys::server::RecsysServer>> server =
       recsys::server::RecsysServer::Start(options);
   if (!server.ok()) {

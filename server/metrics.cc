@@ -59,6 +59,18 @@ absl::StatusOr<std::unique_ptr<ServerMetrics>> ServerMetrics::Start(
            .Help("Recommend calls for users without a stored vector.")
            .Register(*m->registry_)
            .Add({});
+  m->variant_answers_ =
+      &prometheus::BuildCounter()
+           .Name("recsys_variant_answers_total")
+           .Help("Personalised answers by surface and A/B variant.")
+           .Register(*m->registry_);
+  m->feedback_ = &prometheus::BuildCounter()
+                      .Name("recsys_feedback_events_total")
+                      .Help(
+                          "App events reported through Feedback, by surface, "
+                          "variant and type (impression, play, skip, like, "
+                          "dislike).")
+                      .Register(*m->registry_);
   m->model_info_ = &prometheus::BuildGauge()
                         .Name("recsys_model_info")
                         .Help("1 for the model version being served.")
@@ -102,6 +114,24 @@ void ServerMetrics::ObserveItems(absl::string_view method, int64_t items) {
 }
 
 void ServerMetrics::CountColdStart() { cold_start_->Increment(); }
+
+void ServerMetrics::CountVariant(absl::string_view surface,
+                                 absl::string_view variant) {
+  variant_answers_
+      ->Add({{"surface", std::string(surface)},
+             {"variant", std::string(variant)}})
+      .Increment();
+}
+
+void ServerMetrics::CountFeedback(absl::string_view surface,
+                                  absl::string_view variant,
+                                  absl::string_view type) {
+  feedback_
+      ->Add({{"surface", std::string(surface)},
+             {"variant", std::string(variant)},
+             {"type", std::string(type)}})
+      .Increment();
+}
 
 void ServerMetrics::SetModel(const std::string& version,
                              int64_t created_at_seconds) {

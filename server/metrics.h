@@ -40,6 +40,11 @@ class ServerMetrics {
   void ObserveItems(absl::string_view method, int64_t items);
   // A user answered without a stored vector.
   void CountColdStart();
+  // A personalised answer on `surface` by A/B variant `variant`.
+  void CountVariant(absl::string_view surface, absl::string_view variant);
+  // One app event reported through Feedback.
+  void CountFeedback(absl::string_view surface, absl::string_view variant,
+                     absl::string_view type);
 
   // The version now served, its creation time (Unix seconds) and sizes.
   void SetModel(const std::string& version, int64_t created_at_seconds);
@@ -58,6 +63,8 @@ class ServerMetrics {
   prometheus::Family<prometheus::Counter>* rpc_total_ = nullptr;
   prometheus::Family<prometheus::Histogram>* rpc_items_ = nullptr;
   prometheus::Counter* cold_start_ = nullptr;
+  prometheus::Family<prometheus::Counter>* variant_answers_ = nullptr;
+  prometheus::Family<prometheus::Counter>* feedback_ = nullptr;
   prometheus::Family<prometheus::Gauge>* model_info_ = nullptr;
   prometheus::Gauge* model_created_ = nullptr;
   prometheus::Gauge* model_loaded_ = nullptr;

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "core/recommender.h"
 #include "core/status_macros.h"
 #include "server/status_mapping.h"
@@ -16,6 +17,7 @@ namespace {
 
 namespace pb = ::recsys::v1;
 using core::ServingModel;
+using IdList = google::protobuf::RepeatedPtrField<std::string>;
 
 absl::Status CheckId(absl::string_view field, const std::string& id,
                      bool required) {
@@ -31,9 +33,8 @@ absl::Status CheckId(absl::string_view field, const std::string& id,
   return absl::OkStatus();
 }
 
-absl::Status CheckIdList(
-    absl::string_view field,
-    const google::protobuf::RepeatedPtrField<std::string>& ids, int max_size) {
+absl::Status CheckIdList(absl::string_view field, const IdList& ids,
+                         int max_size) {
   if (ids.size() > max_size) {
     return absl::InvalidArgumentError(absl::StrCat(field, " has ", ids.size(),
                                                    " entries, at most ",
@@ -74,9 +75,71 @@ absl::StatusOr<std::string> CheckCountry(const pb::Context& context) {
   return c;
 }
 
-std::vector<std::string> ToVector(
-    const google::protobuf::RepeatedPtrField<std::string>& ids) {
+absl::Status CheckTimestamp(const pb::Context& context) {
+  if (context.timestamp_seconds() < 0) {
+    return absl::InvalidArgumentError(
+        "context.timestamp_seconds must be >= 0 (0 = the server's clock)");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<core::TrackFilter> ToFilter(const pb::TrackFilter& f) {
+  core::TrackFilter filter;
+  switch (f.kind()) {
+    case pb::KIND_ANY:
+      break;
+    case pb::MUSIC:
+      filter.kind = core::ContentKind::kMusic;
+      break;
+    case pb::PODCAST:
+      filter.kind = core::ContentKind::kPodcast;
+      break;
+    case pb::AUDIOBOOK:
+      filter.kind = core::ContentKind::kAudiobook;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("filter.kind ", f.kind(), " is not a known kind"));
+  }
+  for (const auto& [field, year] :
+       {std::pair<const char*, int32_t>{"filter.released_after_year",
+                                        f.released_after_year()},
+        {"filter.released_before_year", f.released_before_year()}}) {
+    if (year < 0 || year > 9999) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " must be a year in [1, 9999] or 0, got ", year));
+    }
+  }
+  if (f.released_after_year() != 0 && f.released_before_year() != 0 &&
+      f.released_after_year() > f.released_before_year()) {
+    return absl::InvalidArgumentError(
+        "filter.released_after_year is after filter.released_before_year");
+  }
+  filter.released_after_year = f.released_after_year();
+  filter.released_before_year = f.released_before_year();
+  filter.exclude_explicit = f.exclude_explicit();
+  return filter;
+}
+
+std::vector<std::string> ToVector(const IdList& ids) {
   return std::vector<std::string>(ids.begin(), ids.end());
+}
+
+// A metrics label from a client: lower-case letters, digits and '_', or
+// INVALID_ARGUMENT (labels must stay few and clean).
+absl::Status CheckLabel(absl::string_view field, const std::string& value) {
+  if (value.size() > kMaxLabelBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is longer than ", kMaxLabelBytes, " bytes"));
+  }
+  for (char c : value) {
+    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' ||
+          c == '-')) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, " may hold only [a-z0-9_-], got \"", value, "\""));
+    }
+  }
+  return absl::OkStatus();
 }
 
 pb::Reason::Kind ToProto(core::ReasonKind kind) {
@@ -93,6 +156,8 @@ pb::Reason::Kind ToProto(core::ReasonKind kind) {
       return pb::Reason::SIMILAR_SOUND;
     case core::ReasonKind::kSameArtist:
       return pb::Reason::SAME_ARTIST;
+    case core::ReasonKind::kSimilarToArtistsYouLike:
+      return pb::Reason::SIMILAR_TO_ARTISTS_YOU_LIKE;
   }
   return pb::Reason::KIND_UNSPECIFIED;
 }
@@ -102,8 +167,9 @@ void FillReason(const ServingModel& model, const core::Reason& reason,
   const core::Catalog& c = model.catalog();
   out->set_kind(ToProto(reason.kind));
   out->set_text(reason.text);
-  if (reason.source_track)
+  if (reason.source_track) {
     out->set_source_track_id(c.tracks[*reason.source_track].id);
+  }
   if (reason.source_artist) {
     out->set_source_artist_id(c.artists[*reason.source_artist].id);
   }
@@ -148,24 +214,34 @@ void FillArtists(const ServingModel& model,
   }
 }
 
+absl::string_view SurfaceName(pb::Surface surface) {
+  switch (surface) {
+    case pb::DISCOVER_WEEKLY:
+      return "discover_weekly";
+    case pb::DAILY_MIX:
+      return "daily_mix";
+    default:
+      return "home";
+  }
+}
+
 // Runs one RPC: takes the served model (UNAVAILABLE before the first load),
 // calls `body`, records metrics and finishes the reactor.
 template <typename Body>
 grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
                                 absl::string_view method,
-                                const ModelHolder* models,
-                                ServerMetrics* metrics, const Body& body) {
+                                const ServiceDeps& deps, const Body& body) {
   const auto start = std::chrono::steady_clock::now();
   absl::Status status;
-  std::shared_ptr<const ServingModel> model = models->Get();
+  std::shared_ptr<const ServingModel> model = deps.models->Get();
   if (model == nullptr) {
     status = absl::UnavailableError("no model is loaded yet");
   } else {
     status = body(*model);
   }
   const grpc::Status grpc_status = ToGrpcStatus(status, method);
-  if (metrics != nullptr) {
-    metrics->ObserveRpc(
+  if (deps.metrics != nullptr) {
+    deps.metrics->ObserveRpc(
         method, GrpcCodeName(grpc_status.error_code()),
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count());
@@ -181,40 +257,96 @@ grpc::ServerUnaryReactor* RecommenderService::Recommend(
     grpc::CallbackServerContext* context, const pb::RecommendRequest* request,
     pb::RecommendResponse* response) {
   return Serve(
-      context, "Recommend", models_, metrics_,
+      context, "Recommend", deps_,
       [&](const ServingModel& model) -> absl::Status {
         core::RecommendQuery q;
         RETURN_IF_ERROR(CheckId("user_id", request->user_id(), false));
         RETURN_IF_ERROR(CheckIdList(
             "recent_track_ids", request->recent_track_ids(), kMaxRecentTracks));
-        if (request->user_id().empty() && request->recent_track_ids().empty()) {
+        RETURN_IF_ERROR(CheckIdList("liked_track_ids",
+                                    request->liked_track_ids(), kMaxLikes));
+        RETURN_IF_ERROR(CheckIdList("liked_artist_ids",
+                                    request->liked_artist_ids(), kMaxLikes));
+        if (request->user_id().empty() && request->recent_track_ids().empty() &&
+            request->liked_track_ids().empty() &&
+            request->liked_artist_ids().empty()) {
           return absl::InvalidArgumentError(
-              "user_id is required unless recent_track_ids are given");
+              "user_id is required unless recent_track_ids, liked_track_ids or "
+              "liked_artist_ids are given");
         }
         RETURN_IF_ERROR(CheckIdList(
             "exclude_track_ids", request->exclude_track_ids(), kMaxExclusions));
         RETURN_IF_ERROR(CheckIdList("exclude_artist_ids",
                                     request->exclude_artist_ids(),
                                     kMaxExclusions));
+        switch (request->surface()) {
+          case pb::SURFACE_UNSPECIFIED:
+            q.surface = core::Surface::kHome;
+            break;
+          case pb::DISCOVER_WEEKLY:
+            q.surface = core::Surface::kDiscoverWeekly;
+            break;
+          case pb::DAILY_MIX:
+            q.surface = core::Surface::kDailyMix;
+            break;
+          default:
+            return absl::InvalidArgumentError(
+                absl::StrCat("surface ", request->surface(), " is not known"));
+        }
         ASSIGN_OR_RETURN(
             q.count, CheckCount("count", request->count(), kDefaultTrackCount,
                                 kMaxTrackCount));
+        // Discover Weekly is about breadth: one track per artist unless asked.
+        const int default_per_artist =
+            q.surface == core::Surface::kDiscoverWeekly ? 1
+                                                        : kDefaultMaxPerArtist;
         ASSIGN_OR_RETURN(q.max_per_artist,
                          CheckCount("max_per_artist", request->max_per_artist(),
-                                    kDefaultMaxPerArtist, kMaxTrackCount));
+                                    default_per_artist, kMaxTrackCount));
+        ASSIGN_OR_RETURN(q.num_mixes,
+                         CheckCount("num_mixes", request->num_mixes(),
+                                    kDefaultNumMixes, kMaxNumMixes));
+        q.new_artist_share = kDefaultNewArtistShare;
+        if (request->has_new_artist_share()) {
+          q.new_artist_share = request->new_artist_share();
+          if (!(q.new_artist_share >= 0 && q.new_artist_share <= 1)) {
+            return absl::InvalidArgumentError(
+                "new_artist_share must be in [0, 1]");
+          }
+        }
         ASSIGN_OR_RETURN(q.country, CheckCountry(request->context()));
+        RETURN_IF_ERROR(CheckTimestamp(request->context()));
+        ASSIGN_OR_RETURN(q.filter, ToFilter(request->filter()));
+        q.now_seconds = request->context().timestamp_seconds() != 0
+                            ? request->context().timestamp_seconds()
+                            : absl::ToUnixSeconds(absl::Now());
         q.user_id = request->user_id();
         q.recent_track_ids = ToVector(request->recent_track_ids());
+        q.liked_track_ids = ToVector(request->liked_track_ids());
+        q.liked_artist_ids = ToVector(request->liked_artist_ids());
         q.exclude_track_ids = ToVector(request->exclude_track_ids());
         q.exclude_artist_ids = ToVector(request->exclude_artist_ids());
+        const Variant& variant = deps_.variants->Assign(q.user_id);
+        q.blend = variant.weights;
         ASSIGN_OR_RETURN(core::RecommendResult result,
                          core::Recommend(model, q));
         FillTracks(model, result.items, response->mutable_items());
+        int items = response->items_size();
+        for (const core::Mix& mix : result.mixes) {
+          pb::Mix* out = response->add_mixes();
+          out->set_title(mix.title);
+          out->set_description(mix.description);
+          FillTracks(model, mix.items, out->mutable_items());
+          items += out->items_size();
+        }
         response->set_cold_start(result.cold_start);
         response->set_model_version(model.metadata().version);
-        if (metrics_ != nullptr) {
-          metrics_->ObserveItems("Recommend", response->items_size());
-          if (result.cold_start) metrics_->CountColdStart();
+        response->set_variant(variant.name);
+        if (deps_.metrics != nullptr) {
+          deps_.metrics->ObserveItems("Recommend", items);
+          deps_.metrics->CountVariant(SurfaceName(request->surface()),
+                                      variant.name);
+          if (result.cold_start) deps_.metrics->CountColdStart();
         }
         return absl::OkStatus();
       });
@@ -224,32 +356,69 @@ grpc::ServerUnaryReactor* RecommenderService::Radio(
     grpc::CallbackServerContext* context, const pb::RadioRequest* request,
     pb::RadioResponse* response) {
   return Serve(
-      context, "Radio", models_, metrics_,
-      [&](const ServingModel& model) -> absl::Status {
+      context, "Radio", deps_, [&](const ServingModel& model) -> absl::Status {
         core::RadioQuery q;
+        RadioPageToken token;
         switch (request->seed_case()) {
           case pb::RadioRequest::kSeedTrackId:
             RETURN_IF_ERROR(
                 CheckId("seed_track_id", request->seed_track_id(), true));
-            q.seed_track_id = request->seed_track_id();
+            token.seed_kind = RadioPageToken::SeedKind::kTrack;
+            token.seed = request->seed_track_id();
             break;
           case pb::RadioRequest::kSeedArtistId:
             RETURN_IF_ERROR(
                 CheckId("seed_artist_id", request->seed_artist_id(), true));
-            q.seed_artist_id = request->seed_artist_id();
+            token.seed_kind = RadioPageToken::SeedKind::kArtist;
+            token.seed = request->seed_artist_id();
             break;
           case pb::RadioRequest::kSeedGenre:
             RETURN_IF_ERROR(CheckId("seed_genre", request->seed_genre(), true));
-            q.seed_genre = request->seed_genre();
+            token.seed_kind = RadioPageToken::SeedKind::kGenre;
+            token.seed = request->seed_genre();
             break;
           case pb::RadioRequest::SEED_NOT_SET:
+            if (request->page_token().empty()) {
+              return absl::InvalidArgumentError(
+                  "a seed is required: seed_track_id, seed_artist_id or "
+                  "seed_genre (or the page_token of a previous page)");
+            }
+            break;
+        }
+        const absl::Time now = absl::Now();
+        if (!request->page_token().empty()) {
+          ASSIGN_OR_RETURN(
+              RadioPageToken previous,
+              deps_.page_tokens->Decode(request->page_token(), now));
+          if (request->seed_case() != pb::RadioRequest::SEED_NOT_SET &&
+              (previous.seed_kind != token.seed_kind ||
+               previous.seed != token.seed)) {
             return absl::InvalidArgumentError(
-                "a seed is required: seed_track_id, seed_artist_id or "
-                "seed_genre");
+                "page_token belongs to a station with another seed");
+          }
+          token = std::move(previous);
+          q.session = token.session;
+        }
+        switch (token.seed_kind) {
+          case RadioPageToken::SeedKind::kTrack:
+            q.seed_track_id = token.seed;
+            break;
+          case RadioPageToken::SeedKind::kArtist:
+            q.seed_artist_id = token.seed;
+            break;
+          case RadioPageToken::SeedKind::kGenre:
+            q.seed_genre = token.seed;
+            break;
         }
         RETURN_IF_ERROR(CheckId("user_id", request->user_id(), false));
         RETURN_IF_ERROR(CheckIdList(
             "exclude_track_ids", request->exclude_track_ids(), kMaxExclusions));
+        RETURN_IF_ERROR(CheckIdList("skipped_track_ids",
+                                    request->skipped_track_ids(),
+                                    kMaxSessionFeedbackIds));
+        RETURN_IF_ERROR(CheckIdList("liked_track_ids",
+                                    request->liked_track_ids(),
+                                    kMaxSessionFeedbackIds));
         ASSIGN_OR_RETURN(
             q.count, CheckCount("count", request->count(), kDefaultTrackCount,
                                 kMaxTrackCount));
@@ -257,14 +426,25 @@ grpc::ServerUnaryReactor* RecommenderService::Radio(
                          CheckCount("artist_spacing", request->artist_spacing(),
                                     kDefaultArtistSpacing, kMaxArtistSpacing));
         ASSIGN_OR_RETURN(q.country, CheckCountry(request->context()));
+        RETURN_IF_ERROR(CheckTimestamp(request->context()));
+        ASSIGN_OR_RETURN(q.filter, ToFilter(request->filter()));
         q.user_id = request->user_id();
         q.exclude_track_ids = ToVector(request->exclude_track_ids());
-        ASSIGN_OR_RETURN(std::vector<core::ScoredTrack> items,
-                         core::Radio(model, q));
-        FillTracks(model, items, response->mutable_items());
+        q.skipped_track_ids = ToVector(request->skipped_track_ids());
+        q.liked_track_ids = ToVector(request->liked_track_ids());
+        const Variant& variant = deps_.variants->Assign(q.user_id);
+        q.blend = variant.weights;
+        ASSIGN_OR_RETURN(core::RadioResult result, core::Radio(model, q));
+        FillTracks(model, result.items, response->mutable_items());
+        token.session = std::move(result.session);
+        token.issued_at_seconds = absl::ToUnixSeconds(now);
+        response->set_next_page_token(deps_.page_tokens->Encode(token));
         response->set_model_version(model.metadata().version);
-        if (metrics_ != nullptr)
-          metrics_->ObserveItems("Radio", response->items_size());
+        response->set_variant(variant.name);
+        if (deps_.metrics != nullptr) {
+          deps_.metrics->ObserveItems("Radio", response->items_size());
+          deps_.metrics->CountVariant("radio", variant.name);
+        }
         return absl::OkStatus();
       });
 }
@@ -274,7 +454,7 @@ grpc::ServerUnaryReactor* RecommenderService::RelatedArtists(
     const pb::RelatedArtistsRequest* request,
     pb::RelatedArtistsResponse* response) {
   return Serve(
-      context, "RelatedArtists", models_, metrics_,
+      context, "RelatedArtists", deps_,
       [&](const ServingModel& model) -> absl::Status {
         RETURN_IF_ERROR(CheckId("artist_id", request->artist_id(), true));
         ASSIGN_OR_RETURN(const int count,
@@ -285,8 +465,12 @@ grpc::ServerUnaryReactor* RecommenderService::RelatedArtists(
             core::RelatedArtists(model, request->artist_id(), count));
         FillArtists(model, artists, response->mutable_artists());
         response->set_model_version(model.metadata().version);
-        if (metrics_ != nullptr) {
-          metrics_->ObserveItems("RelatedArtists", response->artists_size());
+        // Related artists do not depend on the blend: every user
+        // sees the model's own answer.
+        response->set_variant(deps_.variants->Assign("").name);
+        if (deps_.metrics != nullptr) {
+          deps_.metrics->ObserveItems("RelatedArtists",
+                                      response->artists_size());
         }
         return absl::OkStatus();
       });
@@ -296,7 +480,7 @@ grpc::ServerUnaryReactor* RecommenderService::NowPlaying(
     grpc::CallbackServerContext* context, const pb::NowPlayingRequest* request,
     pb::NowPlayingResponse* response) {
   return Serve(
-      context, "NowPlaying", models_, metrics_,
+      context, "NowPlaying", deps_,
       [&](const ServingModel& model) -> absl::Status {
         core::NowPlayingQuery q;
         RETURN_IF_ERROR(
@@ -308,9 +492,13 @@ grpc::ServerUnaryReactor* RecommenderService::NowPlaying(
             q.count, CheckCount("count", request->count(),
                                 kDefaultNowPlayingCount, kMaxNowPlayingCount));
         ASSIGN_OR_RETURN(q.country, CheckCountry(request->context()));
+        RETURN_IF_ERROR(CheckTimestamp(request->context()));
+        ASSIGN_OR_RETURN(q.filter, ToFilter(request->filter()));
         q.current_track_id = request->current_track_id();
         q.user_id = request->user_id();
         q.recent_track_ids = ToVector(request->recent_track_ids());
+        const Variant& variant = deps_.variants->Assign(q.user_id);
+        q.blend = variant.weights;
         ASSIGN_OR_RETURN(core::NowPlayingResult result,
                          core::NowPlaying(model, q));
         FillTracks(model, result.up_next, response->mutable_up_next());
@@ -319,8 +507,10 @@ grpc::ServerUnaryReactor* RecommenderService::NowPlaying(
         FillTracks(model, result.more_by_artist,
                    response->mutable_more_by_artist());
         response->set_model_version(model.metadata().version);
-        if (metrics_ != nullptr) {
-          metrics_->ObserveItems("NowPlaying", response->up_next_size());
+        response->set_variant(variant.name);
+        if (deps_.metrics != nullptr) {
+          deps_.metrics->ObserveItems("NowPlaying", response->up_next_size());
+          deps_.metrics->CountVariant("now_playing", variant.name);
         }
         return absl::OkStatus();
       });
@@ -329,7 +519,7 @@ grpc::ServerUnaryReactor* RecommenderService::NowPlaying(
 grpc::ServerUnaryReactor* RecommenderService::GetModelInfo(
     grpc::CallbackServerContext* context,
     const pb::GetModelInfoRequest* request, pb::ModelInfo* response) {
-  return Serve(context, "GetModelInfo", models_, metrics_,
+  return Serve(context, "GetModelInfo", deps_,
                [&](const ServingModel& model) -> absl::Status {
                  const core::ModelMetadata& m = model.metadata();
                  response->set_model_version(m.version);
@@ -340,18 +530,94 @@ grpc::ServerUnaryReactor* RecommenderService::GetModelInfo(
                  response->set_num_interactions(m.num_interactions);
                  response->set_cf_dimensions(m.cf_dimensions);
                  response->set_content_dimensions(m.content_dimensions);
-                 for (const auto& [name, value] : m.metrics)
+                 for (const auto& [name, value] : m.metrics) {
                    (*response->mutable_metrics())[name] = value;
+                 }
                  auto& blend = *response->mutable_blend_weights();
                  blend["cf"] = m.blend.cf;
                  blend["content"] = m.blend.content;
                  blend["popularity"] = m.blend.popularity;
-                 for (const std::string& g : model.catalog().genres)
+                 for (const std::string& g : model.catalog().genres) {
                    response->add_genres(g);
-                 for (const auto& [name, value] : m.training)
+                 }
+                 for (const auto& [name, value] : m.training) {
                    (*response->mutable_training())[name] = value;
+                 }
                  return absl::OkStatus();
                });
+}
+
+grpc::ServerUnaryReactor* RecommenderService::Feedback(
+    grpc::CallbackServerContext* context, const pb::FeedbackRequest* request,
+    pb::FeedbackResponse* response) {
+  return Serve(
+      context, "Feedback", deps_, [&](const ServingModel&) -> absl::Status {
+        if (request->events().empty() ||
+            request->events_size() > kMaxFeedbackEvents) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("events must hold 1 to ", kMaxFeedbackEvents,
+                           " events, got ", request->events_size()));
+        }
+        std::vector<core::FeedbackEvent> events;
+        events.reserve(request->events_size());
+        const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+        // Validate every event before logging any, so a request is all or
+        // nothing.
+        for (int i = 0; i < request->events_size(); ++i) {
+          const pb::FeedbackEvent& in = request->events(i);
+          const std::string at = absl::StrCat("events[", i, "].");
+          RETURN_IF_ERROR(CheckId(at + "user_id", in.user_id(), true));
+          RETURN_IF_ERROR(CheckId(at + "track_id", in.track_id(), true));
+          RETURN_IF_ERROR(CheckLabel(at + "surface", in.surface()));
+          RETURN_IF_ERROR(CheckLabel(at + "variant", in.variant()));
+          if (in.timestamp_ms() < 0) {
+            return absl::InvalidArgumentError(at + "timestamp_ms must be >= 0");
+          }
+          core::FeedbackEvent e;
+          switch (in.type()) {
+            case pb::FeedbackEvent::IMPRESSION:
+              e.type = core::FeedbackType::kImpression;
+              break;
+            case pb::FeedbackEvent::PLAY:
+              e.type = core::FeedbackType::kPlay;
+              break;
+            case pb::FeedbackEvent::SKIP:
+              e.type = core::FeedbackType::kSkip;
+              break;
+            case pb::FeedbackEvent::LIKE:
+              e.type = core::FeedbackType::kLike;
+              break;
+            case pb::FeedbackEvent::DISLIKE:
+              e.type = core::FeedbackType::kDislike;
+              break;
+            default:
+              return absl::InvalidArgumentError(
+                  at + "type must be IMPRESSION, PLAY, SKIP, LIKE or DISLIKE");
+          }
+          e.timestamp_ms = in.timestamp_ms() != 0 ? in.timestamp_ms() : now_ms;
+          e.user_id = in.user_id();
+          e.track_id = in.track_id();
+          e.surface = in.surface().empty() ? "unknown" : in.surface();
+          e.variant = in.variant().empty() ? "unknown" : in.variant();
+          events.push_back(std::move(e));
+        }
+        if (deps_.event_log != nullptr) {
+          if (absl::Status logged = deps_.event_log->Append(events);
+              !logged.ok()) {
+            // The caller may retry; nothing of this request was counted.
+            return absl::UnavailableError(absl::StrCat(
+                "feedback could not be logged: ", logged.message()));
+          }
+        }
+        if (deps_.metrics != nullptr) {
+          for (const core::FeedbackEvent& e : events) {
+            deps_.metrics->CountFeedback(e.surface, e.variant,
+                                         core::FeedbackTypeName(e.type));
+          }
+        }
+        response->set_accepted(static_cast<int32_t>(events.size()));
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace recsys::server

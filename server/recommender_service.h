@@ -8,9 +8,12 @@
 #ifndef RECSYS_SERVER_RECOMMENDER_SERVICE_H_
 #define RECSYS_SERVER_RECOMMENDER_SERVICE_H_
 
+#include "core/event_log.h"
 #include "recsys/v1/recommender.grpc.pb.h"
 #include "server/metrics.h"
 #include "server/model_holder.h"
+#include "server/page_token.h"
+#include "server/variants.h"
 
 namespace recsys::server {
 
@@ -26,13 +29,28 @@ inline constexpr int kMaxIdBytes = 256;
 inline constexpr int kDefaultMaxPerArtist = 2;
 inline constexpr int kDefaultArtistSpacing = 3;
 inline constexpr int kMaxArtistSpacing = 50;
+inline constexpr int kMaxLikes = 500;
+inline constexpr int kMaxSessionFeedbackIds = 500;
+inline constexpr int kDefaultNumMixes = 3;
+inline constexpr int kMaxNumMixes = 6;
+inline constexpr double kDefaultNewArtistShare = 0.5;
+inline constexpr int kMaxFeedbackEvents = 1000;
+inline constexpr int kMaxLabelBytes = 64;
+
+// What the service needs besides the request; every pointer must outlive
+// the service.
+struct ServiceDeps {
+  const ModelHolder* models = nullptr;          // required
+  ServerMetrics* metrics = nullptr;             // may be null
+  const VariantAssigner* variants = nullptr;    // required
+  const PageTokenCodec* page_tokens = nullptr;  // required
+  core::EventLogWriter* event_log = nullptr;    // null: feedback not logged
+};
 
 class RecommenderService final
     : public recsys::v1::Recommender::CallbackService {
  public:
-  // `models` and `metrics` must outlive the service; `metrics` may be null.
-  RecommenderService(const ModelHolder* models, ServerMetrics* metrics)
-      : models_(models), metrics_(metrics) {}
+  explicit RecommenderService(ServiceDeps deps) : deps_(deps) {}
 
   grpc::ServerUnaryReactor* Recommend(
       grpc::CallbackServerContext* context,
@@ -53,10 +71,13 @@ class RecommenderService final
       grpc::CallbackServerContext* context,
       const recsys::v1::GetModelInfoRequest* request,
       recsys::v1::ModelInfo* response) override;
+  grpc::ServerUnaryReactor* Feedback(
+      grpc::CallbackServerContext* context,
+      const recsys::v1::FeedbackRequest* request,
+      recsys::v1::FeedbackResponse* response) override;
 
  private:
-  const ModelHolder* models_;
-  ServerMetrics* metrics_;
+  ServiceDeps deps_;
 };
 
 }  // namespace recsys::server

@@ -12,6 +12,9 @@ namespace recsys::server {
 namespace {
 
 constexpr char kServiceName[] = "recsys.v1.Recommender";
+// Used when no key is configured: tokens are then integrity-checked, not
+// secret-signed (see docs/OPERATIONS.md).
+constexpr char kBuiltInPageTokenKey[] = "recsys built-in page token key v1";
 
 }  // namespace
 
@@ -36,8 +39,35 @@ absl::StatusOr<std::unique_ptr<RecsysServer>> RecsysServer::Start(
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  s->service_ =
-      std::make_unique<RecommenderService>(s->models_.get(), s->metrics_.get());
+  ASSIGN_OR_RETURN(
+      VariantAssigner variants,
+      VariantAssigner::Parse(options.experiment, options.variants));
+  s->variants_ = std::make_unique<VariantAssigner>(std::move(variants));
+  std::string key = options.page_token_key;
+  if (key.empty()) {
+    key = kBuiltInPageTokenKey;
+    core::Log(core::LogLevel::kWarning, "page_token_key_missing",
+              {{"detail", "radio page tokens use the built-in key"}});
+  } else if (key.size() < 16) {
+    return absl::InvalidArgumentError(
+        "the page token key must be at least 16 bytes");
+  }
+  s->page_tokens_ = std::make_unique<PageTokenCodec>(
+      std::move(key), options.page_token_max_age);
+  if (!options.event_log_dir.empty()) {
+    core::EventLogOptions log_options;
+    log_options.dir = options.event_log_dir;
+    log_options.max_file_bytes = options.event_log_max_file_bytes;
+    log_options.fsync_each_append = options.event_log_fsync;
+    ASSIGN_OR_RETURN(s->event_log_, core::EventLogWriter::Open(log_options));
+  }
+  ServiceDeps deps;
+  deps.models = s->models_.get();
+  deps.metrics = s->metrics_.get();
+  deps.variants = s->variants_.get();
+  deps.page_tokens = s->page_tokens_.get();
+  deps.event_log = s->event_log_.get();
+  s->service_ = std::make_unique<RecommenderService>(deps);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address,
                            grpc::InsecureServerCredentials(), &s->grpc_port_);

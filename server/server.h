@@ -31,6 +31,17 @@ struct ServerOptions {
   // Start even when no model is published yet (health stays NOT_SERVING and
   // RPCs return UNAVAILABLE until one appears). Otherwise Start() fails.
   bool allow_empty_store = false;
+  // A/B experiment name and variant spec (server/variants.h).
+  std::string experiment = "default";
+  std::string variants;
+  // HMAC key of radio page tokens, shared by all replicas; at least 16
+  // bytes. Empty: a built-in key, so tokens are checked but forgeable.
+  std::string page_token_key;
+  absl::Duration page_token_max_age = absl::Hours(24);
+  // Feedback events are appended here (core/event_log.h); empty: not logged.
+  std::string event_log_dir;
+  int64_t event_log_max_file_bytes = 64 << 20;
+  bool event_log_fsync = false;
 };
 
 class RecsysServer {
@@ -59,6 +70,9 @@ class RecsysServer {
   std::unique_ptr<storage::RocksDbModelStore> store_;
   std::unique_ptr<ServerMetrics> metrics_;
   std::unique_ptr<ModelHolder> models_;
+  std::unique_ptr<VariantAssigner> variants_;
+  std::unique_ptr<PageTokenCodec> page_tokens_;
+  std::unique_ptr<core::EventLogWriter> event_log_;
   std::unique_ptr<RecommenderService> service_;
   std::unique_ptr<grpc::Server> server_;
   int grpc_port_ = 0;

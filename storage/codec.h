@@ -21,7 +21,9 @@ class Encoder {
   void PutU16(uint16_t v) { PutRaw(&v, sizeof v); }
   void PutU32(uint32_t v) { PutRaw(&v, sizeof v); }
   void PutI32(int32_t v) { PutRaw(&v, sizeof v); }
+  void PutI64(int64_t v) { PutRaw(&v, sizeof v); }
   void PutF32(float v) { PutRaw(&v, sizeof v); }
+  void PutBytes(absl::string_view s) { out_.append(s.data(), s.size()); }
   void PutString(absl::string_view s) {
     PutU32(static_cast<uint32_t>(s.size()));
     out_.append(s.data(), s.size());
@@ -50,10 +52,18 @@ class Decoder {
   bool GetU16(uint16_t* v) { return GetRaw(v, sizeof *v); }
   bool GetU32(uint32_t* v) { return GetRaw(v, sizeof *v); }
   bool GetI32(int32_t* v) { return GetRaw(v, sizeof *v); }
+  bool GetI64(int64_t* v) { return GetRaw(v, sizeof *v); }
   bool GetF32(float* v) { return GetRaw(v, sizeof *v); }
   bool GetString(std::string* s) {
     uint32_t n = 0;
     if (!GetU32(&n) || n > in_.size()) return Fail();
+    s->assign(in_.data(), n);
+    in_.remove_prefix(n);
+    return true;
+  }
+  // Exactly `n` raw bytes.
+  bool GetBytes(size_t n, std::string* s) {
+    if (failed_ || in_.size() < n) return Fail();
     s->assign(in_.data(), n);
     in_.remove_prefix(n);
     return true;

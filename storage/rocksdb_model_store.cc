@@ -19,6 +19,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "core/status_macros.h"
 #include "rocksdb/cache.h"
@@ -104,6 +106,7 @@ std::string EncodeTrack(const core::Track& t) {
   e.PutU8(t.explicit_content ? 1 : 0);
   e.PutF32(t.popularity);
   e.PutFloats(t.audio);
+  e.PutU32(t.markets);
   return e.Release();
 }
 
@@ -116,7 +119,8 @@ bool DecodeTrack(absl::string_view in, core::Track* t) {
       !d.GetU16(&t->genre) || !d.GetU16(&t->subgenre) || !d.GetI32(&year) ||
       !d.GetU8(&kind) || !d.GetU8(&explicit_content) ||
       !d.GetF32(&t->popularity) ||
-      !d.GetFloats(t->audio.data(), t->audio.size()) || !d.done() || kind > 2) {
+      !d.GetFloats(t->audio.data(), t->audio.size()) ||
+      !d.GetU32(&t->markets) || !d.done() || kind > 2) {
     return false;
   }
   t->release_year = static_cast<int16_t>(year);
@@ -249,13 +253,13 @@ absl::StatusOr<std::unique_ptr<OpenDb>> OpenRocks(
 
 class RocksDbModelVersion : public core::ModelVersion {
  public:
+  // `tables` holds the catalog's string tables (genres, sub-genres, market
+  // sets); tracks and artists are read by LoadTrackSide().
   RocksDbModelVersion(std::unique_ptr<OpenDb> db, core::ModelMetadata metadata,
-                      std::vector<std::string> genres,
-                      std::vector<std::string> subgenres)
+                      core::Catalog tables)
       : db_(std::move(db)),
         metadata_(std::move(metadata)),
-        genres_(std::move(genres)),
-        subgenres_(std::move(subgenres)) {}
+        tables_(std::move(tables)) {}
 
   const core::ModelMetadata& metadata() const override { return metadata_; }
 
@@ -336,15 +340,13 @@ class RocksDbModelVersion : public core::ModelVersion {
 
   std::unique_ptr<OpenDb> db_;
   core::ModelMetadata metadata_;
-  std::vector<std::string> genres_;
-  std::vector<std::string> subgenres_;
+  core::Catalog tables_;
 };
 
 absl::StatusOr<core::TrackSide> RocksDbModelVersion::LoadTrackSide() const {
   core::TrackSide side;
   core::Catalog& c = side.catalog;
-  c.genres = genres_;
-  c.subgenres = subgenres_;
+  c = tables_;
   const int64_t n = metadata_.num_tracks;
   c.artists.resize(metadata_.num_artists);
   RETURN_IF_ERROR(ScanIndexed(kArtists, metadata_.num_artists,
@@ -356,7 +358,7 @@ absl::StatusOr<core::TrackSide> RocksDbModelVersion::LoadTrackSide() const {
   RETURN_IF_ERROR(ScanIndexed(kTracks, n, [&](uint32_t i, absl::string_view v) {
     core::Track& t = c.tracks[i];
     return DecodeTrack(v, &t) && t.artist < c.artists.size() &&
-           t.genre < c.genres.size() &&
+           t.genre < c.genres.size() && t.markets < c.market_sets.size() &&
            (c.subgenres.empty() || t.subgenre < c.subgenres.size());
   }));
   side.cf.resize(n, metadata_.cf_dimensions);
@@ -412,9 +414,9 @@ absl::StatusOr<core::TrackSide> RocksDbModelVersion::LoadTrackSide() const {
 }
 
 // Reads a version's metadata from its meta column family.
-absl::StatusOr<core::ModelMetadata> ReadMetadata(
-    const OpenDb& db, absl::string_view version,
-    std::vector<std::string>* genres, std::vector<std::string>* subgenres) {
+absl::StatusOr<core::ModelMetadata> ReadMetadata(const OpenDb& db,
+                                                 absl::string_view version,
+                                                 core::Catalog* tables) {
   std::map<std::string, std::string> meta;
   std::unique_ptr<rocksdb::Iterator> it(
       db.db->NewIterator(rocksdb::ReadOptions(), db.cf(kMeta)));
@@ -468,6 +470,11 @@ absl::StatusOr<core::ModelMetadata> ReadMetadata(
   RETURN_IF_ERROR(get_float("blend/cf", &m.blend.cf));
   RETURN_IF_ERROR(get_float("blend/content", &m.blend.content));
   RETURN_IF_ERROR(get_float("blend/popularity", &m.blend.popularity));
+  RETURN_IF_ERROR(get_float("cold_start_blend/cf", &m.cold_start_blend.cf));
+  RETURN_IF_ERROR(
+      get_float("cold_start_blend/content", &m.cold_start_blend.content));
+  RETURN_IF_ERROR(
+      get_float("cold_start_blend/popularity", &m.cold_start_blend.popularity));
   for (const auto& [key, value] : meta) {
     absl::string_view k = key;
     if (absl::ConsumePrefix(&k, "metric/")) {
@@ -483,9 +490,17 @@ absl::StatusOr<core::ModelMetadata> ReadMetadata(
   }
   ASSIGN_OR_RETURN(std::string genre_bytes, get("genres"));
   ASSIGN_OR_RETURN(std::string subgenre_bytes, get("subgenres"));
-  if (!DecodeStrings(genre_bytes, genres) ||
-      !DecodeStrings(subgenre_bytes, subgenres) || genres->empty()) {
-    return Corrupt(version, "bad genre tables");
+  ASSIGN_OR_RETURN(std::string market_bytes, get("market_sets"));
+  std::vector<std::string> market_sets;
+  if (!DecodeStrings(genre_bytes, &tables->genres) ||
+      !DecodeStrings(subgenre_bytes, &tables->subgenres) ||
+      !DecodeStrings(market_bytes, &market_sets) || tables->genres.empty() ||
+      market_sets.empty() || !market_sets[0].empty()) {
+    return Corrupt(version, "bad genre or market tables");
+  }
+  tables->market_sets.clear();
+  for (const std::string& set : market_sets) {
+    tables->market_sets.push_back(absl::StrSplit(set, ' ', absl::SkipEmpty()));
   }
   return m;
 }
@@ -523,6 +538,12 @@ absl::Status WriteModel(const OpenDb& db, const core::TrainedModel& model,
   put_meta("blend/cf", absl::StrFormat("%.9g", m.blend.cf));
   put_meta("blend/content", absl::StrFormat("%.9g", m.blend.content));
   put_meta("blend/popularity", absl::StrFormat("%.9g", m.blend.popularity));
+  put_meta("cold_start_blend/cf",
+           absl::StrFormat("%.9g", m.cold_start_blend.cf));
+  put_meta("cold_start_blend/content",
+           absl::StrFormat("%.9g", m.cold_start_blend.content));
+  put_meta("cold_start_blend/popularity",
+           absl::StrFormat("%.9g", m.cold_start_blend.popularity));
   for (const auto& [name, value] : m.metrics) {
     put_meta(absl::StrCat("metric/", name), absl::StrFormat("%.17g", value));
   }
@@ -531,6 +552,10 @@ absl::Status WriteModel(const OpenDb& db, const core::TrainedModel& model,
   }
   put_meta("genres", EncodeStrings(c.genres));
   put_meta("subgenres", EncodeStrings(c.subgenres));
+  std::vector<std::string> market_sets;
+  for (const auto& set : c.market_sets)
+    market_sets.push_back(absl::StrJoin(set, " "));
+  put_meta("market_sets", EncodeStrings(market_sets));
   RETURN_IF_ERROR(commit(batch));
 
   for (size_t a = 0; a < c.artists.size(); ++a) {
@@ -692,12 +717,11 @@ RocksDbModelStore::OpenVersion(absl::string_view version) const {
         absl::StrCat("model version ", version,
                      " cannot be opened: ", db.status().message()));
   }
-  std::vector<std::string> genres, subgenres;
+  core::Catalog tables;
   ASSIGN_OR_RETURN(core::ModelMetadata metadata,
-                   ReadMetadata(**db, version, &genres, &subgenres));
-  return std::unique_ptr<core::ModelVersion>(
-      new RocksDbModelVersion(*std::move(db), std::move(metadata),
-                              std::move(genres), std::move(subgenres)));
+                   ReadMetadata(**db, version, &tables));
+  return std::unique_ptr<core::ModelVersion>(new RocksDbModelVersion(
+      *std::move(db), std::move(metadata), std::move(tables)));
 }
 
 absl::Status RocksDbModelStore::SetCurrent(absl::string_view version) {

@@ -58,6 +58,8 @@ TEST(RocksDbModelStoreTest, PublishRoundTripsEverything) {
   EXPECT_EQ(side->popularity.regional.size(),
             model.tracks.popularity.regional.size());
   EXPECT_EQ(side->catalog.genres, model.tracks.catalog.genres);
+  EXPECT_EQ(side->catalog.market_sets, model.tracks.catalog.market_sets);
+  EXPECT_GT(side->catalog.market_sets.size(), 1u);
   ASSERT_EQ(side->catalog.tracks.size(), model.tracks.catalog.tracks.size());
   const core::Track& a = side->catalog.tracks[17];
   const core::Track& b = model.tracks.catalog.tracks[17];
@@ -66,6 +68,10 @@ TEST(RocksDbModelStoreTest, PublishRoundTripsEverything) {
   EXPECT_EQ(a.artist, b.artist);
   EXPECT_EQ(a.release_year, b.release_year);
   EXPECT_EQ(a.audio, b.audio);
+  for (size_t t = 0; t < side->catalog.tracks.size(); ++t) {
+    ASSERT_EQ(side->catalog.tracks[t].markets,
+              model.tracks.catalog.tracks[t].markets);
+  }
   EXPECT_EQ(side->catalog.artists[3].name,
             model.tracks.catalog.artists[3].name);
 
