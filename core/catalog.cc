@@ -1,6 +1,7 @@
 #include "core/catalog.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "absl/strings/str_join.h"
 
@@ -24,6 +25,31 @@ std::optional<ContentKind> ParseContentKind(absl::string_view name) {
     if (name == ContentKindName(kind)) return kind;
   }
   return std::nullopt;
+}
+
+void MergeInteractions(std::vector<Interaction>& interactions,
+                       std::vector<Interaction> more) {
+  interactions.insert(interactions.end(), more.begin(), more.end());
+  std::sort(interactions.begin(), interactions.end(),
+            [](const Interaction& a, const Interaction& b) {
+              return a.user != b.user ? a.user < b.user : a.track < b.track;
+            });
+  const auto saturating_add = [](uint32_t a, uint32_t b) {
+    return a > UINT32_MAX - b ? UINT32_MAX : a + b;
+  };
+  size_t out = 0;
+  for (size_t i = 0; i < interactions.size(); ++i) {
+    if (out > 0 && interactions[out - 1].user == interactions[i].user &&
+        interactions[out - 1].track == interactions[i].track) {
+      Interaction& merged = interactions[out - 1];
+      merged.plays = saturating_add(merged.plays, interactions[i].plays);
+      merged.skips = saturating_add(merged.skips, interactions[i].skips);
+      merged.liked = merged.liked || interactions[i].liked;
+    } else {
+      interactions[out++] = interactions[i];
+    }
+  }
+  interactions.resize(out);
 }
 
 bool AvailableIn(const Catalog& catalog, const Track& track,

@@ -104,6 +104,12 @@ struct Dataset {
   std::vector<Interaction> interactions;
 };
 
+// Adds `more` into `interactions` (both any order): the result is sorted by
+// (user, track) with each pair once, plays and skips summed (saturating),
+// liked OR-ed.
+void MergeInteractions(std::vector<Interaction>& interactions,
+                       std::vector<Interaction> more);
+
 }  // namespace recsys::core
 
 #endif  // RECSYS_CORE_CATALOG_H_

@@ -19,6 +19,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "core/event_log.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -83,6 +84,9 @@ class EndToEndTest : public ::testing::Test {
     options.listen_address = "127.0.0.1:0";
     options.metrics_address = "127.0.0.1:0";
     options.reload_interval = absl::Milliseconds(100);
+    options.event_log_dir = dir_ + "/events";
+    options.variants = "control:50;discovery:50:popularity=0";
+    options.page_token_key = "end-to-end-test-key-0123456789";
     auto server = server::RecsysServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -344,6 +348,108 @@ TEST_F(EndToEndTest, BrokenNewVersionIsRefusedAndOldOneServes) {
                    pb::GetModelInfoRequest(), &info)
                   .ok());
   EXPECT_EQ(info.model_version(), "v000001");
+}
+
+TEST_F(EndToEndTest, RadioContinuesThroughPageTokens) {
+  pb::RadioRequest request;
+  request.set_seed_track_id(catalog().tracks[5].id);
+  request.set_count(10);
+  std::set<std::string> played;
+  std::string token;
+  for (int page = 0; page < 4; ++page) {
+    pb::RadioResponse response;
+    if (page > 0) {
+      request.clear_seed_track_id();
+      request.set_page_token(token);
+    }
+    ASSERT_TRUE(Call(&pb::Recommender::Stub::Radio, request, &response).ok());
+    ASSERT_EQ(response.items_size(), 10);
+    for (const pb::ScoredTrack& item : response.items()) {
+      EXPECT_TRUE(played.insert(item.track().track_id()).second)
+          << "repeated " << item.track().track_id() << " on page " << page;
+    }
+    EXPECT_FALSE(response.next_page_token().empty());
+    EXPECT_LE(response.next_page_token().size(), 8192u);
+    token = response.next_page_token();
+  }
+
+  // A tampered token is refused, not silently restarted.
+  std::string tampered = token;
+  tampered[tampered.size() / 2] =
+      tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+  pb::RadioRequest bad;
+  bad.set_page_token(tampered);
+  pb::RadioResponse response;
+  grpc::Status s = Call(&pb::Recommender::Stub::Radio, bad, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("page_token"));
+  // A token with another station's seed is refused too.
+  bad.set_page_token(token);
+  bad.set_seed_track_id(catalog().tracks[6].id);
+  s = Call(&pb::Recommender::Stub::Radio, bad, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(EndToEndTest, FeedbackIsCountedAndLoggedForTheTrainer) {
+  pb::RecommendRequest recommend;
+  recommend.set_user_id(trained().users[2].id);
+  recommend.set_surface(pb::DISCOVER_WEEKLY);
+  pb::RecommendResponse answer;
+  ASSERT_TRUE(Call(&pb::Recommender::Stub::Recommend, recommend, &answer).ok());
+  ASSERT_THAT(answer.variant(), ::testing::AnyOf("control", "discovery"));
+
+  pb::FeedbackRequest feedback;
+  for (const pb::ScoredTrack& item : answer.items()) {
+    for (auto type : {pb::FeedbackEvent::IMPRESSION, pb::FeedbackEvent::PLAY}) {
+      pb::FeedbackEvent* e = feedback.add_events();
+      e->set_user_id(recommend.user_id());
+      e->set_track_id(item.track().track_id());
+      e->set_type(type);
+      e->set_surface("discover_weekly");
+      e->set_variant(answer.variant());
+    }
+  }
+  pb::FeedbackResponse accepted;
+  ASSERT_TRUE(Call(&pb::Recommender::Stub::Feedback, feedback, &accepted).ok());
+  EXPECT_EQ(accepted.accepted(), 2 * answer.items_size());
+
+  // A bad event rejects the whole request and logs nothing.
+  pb::FeedbackRequest bad = feedback;
+  bad.mutable_events(3)->set_type(pb::FeedbackEvent::TYPE_UNSPECIFIED);
+  grpc::Status s = Call(&pb::Recommender::Stub::Feedback, bad, &accepted);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("events[3].type"));
+
+  const std::string metrics = HttpGet(server_->metrics_port(), "/metrics");
+  EXPECT_EQ(Sample(metrics,
+                   absl::StrCat("recsys_feedback_events_total{surface="
+                                "\"discover_weekly\",type=\"play\",variant=\"",
+                                answer.variant(), "\"}")),
+            answer.items_size());
+  EXPECT_EQ(Sample(metrics, absl::StrCat("recsys_variant_answers_total{surface="
+                                         "\"discover_weekly\",variant=\"",
+                                         answer.variant(), "\"}")),
+            1);
+
+  // The trainer reads the same events back as interactions.
+  server_->Shutdown(absl::Seconds(1));
+  core::EventLogReadReport report;
+  absl::StatusOr<std::vector<core::FeedbackEvent>> events =
+      core::ReadEventLog(dir_ + "/events", &report);
+  ASSERT_TRUE(events.ok()) << events.status();
+  EXPECT_EQ(events->size(), static_cast<size_t>(2 * answer.items_size()));
+  EXPECT_EQ(report.corrupt_lines, 0);
+  core::Catalog catalog_copy = catalog();
+  std::vector<core::User> users = trained().users;
+  int64_t unknown = 0;
+  const std::vector<core::Interaction> plays =
+      core::EventsToInteractions(*events, catalog_copy, users, &unknown);
+  EXPECT_EQ(plays.size(), static_cast<size_t>(answer.items_size()));
+  EXPECT_EQ(unknown, 0);
+  for (const core::Interaction& i : plays) {
+    EXPECT_EQ(users[i.user].id, recommend.user_id());
+    EXPECT_EQ(i.plays, 1u);
+  }
 }
 
 }  // namespace

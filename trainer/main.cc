@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "core/dataset_io.h"
 #include "core/demo_world.h"
+#include "core/event_log.h"
 #include "core/logging.h"
 #include "core/status_macros.h"
 #include "core/training.h"
@@ -34,6 +35,9 @@ ABSL_FLAG(std::string, tracks, "", "Tracks CSV (docs/DATA_FORMATS.md).");
 ABSL_FLAG(std::string, interactions, "",
           "Interactions TSV (docs/DATA_FORMATS.md).");
 ABSL_FLAG(std::string, users, "", "Optional users TSV (docs/DATA_FORMATS.md).");
+ABSL_FLAG(std::string, events, "",
+          "Also import this feedback event log directory (recsys-server "
+          "--event_log_dir): plays, skips and likes become interactions.");
 ABSL_FLAG(std::string, out, "",
           "export-demo: directory to write the files to.");
 ABSL_FLAG(std::string, version, "", "rollback: the version to make current.");
@@ -73,7 +77,8 @@ constexpr char kUsage[] =
     "  recsys-train train --model_dir=M --source=files --tracks=t.csv "
     "--interactions=i.tsv\n";
 
-absl::StatusOr<recsys::core::Dataset> LoadDataset() {
+// The demo world or the data files, as --source says.
+absl::StatusOr<recsys::core::Dataset> LoadBaseDataset() {
   const std::string source = absl::GetFlag(FLAGS_source);
   if (source == "demo") {
     recsys::core::DemoWorldOptions o;
@@ -111,6 +116,35 @@ absl::StatusOr<recsys::core::Dataset> LoadDataset() {
   }
   return absl::InvalidArgumentError(
       absl::StrCat("--source must be 'demo' or 'files', got '", source, "'"));
+}
+
+// Adds the feedback event log's plays, skips and likes to `dataset`.
+absl::Status ImportEvents(const std::string& dir,
+                          recsys::core::Dataset& dataset) {
+  recsys::core::EventLogReadReport report;
+  ASSIGN_OR_RETURN(const std::vector<recsys::core::FeedbackEvent> events,
+                   recsys::core::ReadEventLog(dir, &report));
+  int64_t unknown_tracks = 0;
+  std::vector<recsys::core::Interaction> interactions =
+      recsys::core::EventsToInteractions(events, dataset.catalog, dataset.users,
+                                         &unknown_tracks);
+  const size_t added = interactions.size();
+  recsys::core::MergeInteractions(dataset.interactions,
+                                  std::move(interactions));
+  Log(LogLevel::kInfo, "events_imported",
+      {{"dir", dir},
+       {"report", report.ToString()},
+       {"interactions", added},
+       {"events_with_unknown_track", unknown_tracks}});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<recsys::core::Dataset> LoadDataset() {
+  ASSIGN_OR_RETURN(recsys::core::Dataset dataset, LoadBaseDataset());
+  if (const std::string events = absl::GetFlag(FLAGS_events); !events.empty()) {
+    RETURN_IF_ERROR(ImportEvents(events, dataset));
+  }
+  return dataset;
 }
 
 absl::StatusOr<recsys::core::TrainingOptions> TrainingOptionsFromFlags() {
