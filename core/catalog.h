@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -50,6 +51,9 @@ struct Track {
   float popularity = 0;  // catalog popularity in [0, 100], 0 = unknown
   AudioFeatures audio{};
   uint32_t markets = 0;  // index into Catalog::market_sets; 0 = everywhere
+  // Free-text tags (user tags, playlist names, ...) as (index into
+  // Catalog::tags, count) pairs; used by the content model, not served.
+  std::vector<std::pair<uint32_t, float>> tags;
 };
 
 struct Catalog {
@@ -61,6 +65,7 @@ struct Catalog {
   // alpha-2 codes. Set 0 is empty and means "everywhere"; a catalog that
   // restricts no track has only it.
   std::vector<std::vector<std::string>> market_sets{{}};
+  std::vector<std::string> tags;  // tag text, indexed by Track::tags
 };
 
 // True when `track` may be played in `country`; an empty country (unknown)

@@ -4,6 +4,7 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
@@ -26,6 +27,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "core/status_macros.h"
 #include "core/text_io.h"
 
@@ -44,6 +46,7 @@ constexpr absl::string_view kKind = "kind";
 constexpr absl::string_view kExplicit = "explicit";
 constexpr absl::string_view kPopularity = "popularity";
 constexpr absl::string_view kAvailableMarkets = "available_markets";
+constexpr absl::string_view kTags = "tags";
 constexpr absl::string_view kUserId = "user_id";
 constexpr absl::string_view kCountry = "country";
 constexpr absl::string_view kPlays = "plays";
@@ -92,6 +95,8 @@ absl::Status ReadTracks(const std::string& path, Catalog& catalog,
   const int popularity_col = reader->Find(kPopularity);
   const int markets_col = reader->Find(kAvailableMarkets);
   MarketSetInterner markets(&catalog);
+  const int tags_col = reader->Find(kTags);
+  absl::flat_hash_map<std::string, uint32_t> tag_index;
   std::array<int, kNumAudioFeatures> feature_cols;
   std::array<FeatureRange, kNumAudioFeatures> feature_ranges;
   std::array<std::string, kNumAudioFeatures> feature_expected;
@@ -177,6 +182,25 @@ absl::Status ReadTracks(const std::string& path, Catalog& catalog,
       countries.push_back(absl::AsciiStrToUpper(code));
     }
     track.markets = markets.Intern(std::move(countries));
+    for (absl::string_view entry :
+         absl::StrSplit(reader->field(tags_col), ';', absl::SkipWhitespace())) {
+      entry = absl::StripAsciiWhitespace(entry);
+      float count = 1;
+      if (const size_t colon = entry.rfind(':'); colon != entry.npos) {
+        if (!absl::SimpleAtof(entry.substr(colon + 1), &count) ||
+            !std::isfinite(count) || count <= 0) {
+          return reader->Error(
+              absl::StrCat("column '", kTags, "' entry ", Quote(entry),
+                           " must be tag or tag:count with a positive count"));
+        }
+        entry = absl::StripAsciiWhitespace(entry.substr(0, colon));
+      }
+      if (entry.empty()) continue;
+      const auto [it, added] = tag_index.emplace(
+          std::string(entry), static_cast<uint32_t>(catalog.tags.size()));
+      if (added) catalog.tags.emplace_back(entry);
+      track.tags.emplace_back(it->second, count);
+    }
     catalog.tracks.push_back(std::move(track));
   }
   return absl::OkStatus();
@@ -412,6 +436,14 @@ absl::Status ValidateForWriting(const Dataset& dataset) {
   for (const std::string& subgenre : catalog.subgenres) {
     RETURN_IF_ERROR(CheckField(subgenre, "subgenre", TableFormat::kCsv));
   }
+  for (const std::string& tag : catalog.tags) {
+    RETURN_IF_ERROR(CheckField(tag, "tag", TableFormat::kCsv));
+    // ';' separates tags and ':' a tag from its count in the tags column.
+    if (tag.find_first_of(";:") != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tag ", Quote(tag), " contains ';' or ':'"));
+    }
+  }
   absl::flat_hash_set<absl::string_view> ids;
   for (const Artist& artist : catalog.artists) {
     RETURN_IF_ERROR(CheckId(artist.id, "artist id", ids, TableFormat::kCsv));
@@ -429,12 +461,16 @@ absl::Status ValidateForWriting(const Dataset& dataset) {
     RETURN_IF_ERROR(CheckField(track.title, "title", TableFormat::kCsv));
     if (track.artist >= catalog.artists.size() ||
         track.genre >= catalog.genres.size() ||
-        track.subgenre >= catalog.subgenres.size()) {
+        track.subgenre >= catalog.subgenres.size() ||
+        track.markets >= catalog.market_sets.size() ||
+        std::any_of(track.tags.begin(), track.tags.end(), [&](const auto& tag) {
+          return tag.first >= catalog.tags.size() || !(tag.second > 0);
+        })) {
       return absl::InvalidArgumentError(absl::StrCat(
           "track ", Quote(track.id), " has an index out of range (artist ",
           track.artist, " of ", catalog.artists.size(), ", genre ", track.genre,
           " of ", catalog.genres.size(), ", subgenre ", track.subgenre, " of ",
-          catalog.subgenres.size(), ")"));
+          catalog.subgenres.size(), ", market set or tag)"));
     }
   }
   ids.clear();
@@ -462,7 +498,7 @@ absl::Status WriteTracks(const Catalog& catalog, const std::string& path) {
   for (absl::string_view name : kAudioFeatureNames) {
     absl::StrAppend(&out, ",", name);
   }
-  absl::StrAppend(&out, ",", kAvailableMarkets);
+  absl::StrAppend(&out, ",", kAvailableMarkets, ",", kTags);
   file->EndLine();
   for (const Track& track : catalog.tracks) {
     const Artist& artist = catalog.artists[track.artist];
@@ -488,6 +524,13 @@ absl::Status WriteTracks(const Catalog& catalog, const std::string& path) {
     out.push_back(',');
     absl::StrAppend(&out,
                     absl::StrJoin(catalog.market_sets[track.markets], " "));
+    out.push_back(',');
+    std::string tags;
+    for (const auto& [tag, count] : track.tags) {
+      if (!tags.empty()) tags.push_back(';');
+      absl::StrAppend(&tags, catalog.tags[tag], ":", count);
+    }
+    AppendCsvField(out, tags);
     file->EndLine();
   }
   return file->Close();

@@ -1,5 +1,7 @@
 #include "core/dataset_io.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -433,6 +435,46 @@ TEST(DatasetIoTest, WriteRejectsDatasetsTheFormatCannotHold) {
   const absl::Status unwritable = WriteDataset(dataset, nowhere);
   EXPECT_EQ(unwritable.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(unwritable.message(), HasSubstr(nowhere.tracks_csv));
+}
+
+TEST(DatasetIoTest, MarketsAndTagsRoundTrip) {
+  Dataset d;
+  d.catalog.genres = {"rock"};
+  d.catalog.subgenres = {""};
+  d.catalog.artists = {{"a1", "Band", 0}};
+  d.catalog.tags = {"guitar", "hip hop", "90s"};
+  MarketSetInterner markets(&d.catalog);
+  Track t;
+  t.id = "t1";
+  t.title = "Song";
+  t.markets = markets.Intern({"SE", "NO"});
+  t.tags = {{0, 3}, {1, 1.5f}};
+  d.catalog.tracks.push_back(t);
+  t.id = "t2";
+  t.markets = 0;
+  t.tags = {{2, 1}};
+  d.catalog.tracks.push_back(t);
+  d.users = {{"u1", "SE"}};
+  d.interactions = {{0, 0, 2, 0, false}};
+  const std::string dir =
+      ::testing::TempDir() + "/markets_tags_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  const DatasetFiles files{dir + "/tracks.csv", dir + "/interactions.tsv",
+                           dir + "/users.tsv"};
+  ASSERT_TRUE(WriteDataset(d, files).ok());
+  absl::StatusOr<Dataset> back = ReadDataset(files, nullptr);
+  ASSERT_TRUE(back.ok()) << back.status();
+  const Catalog& c = back->catalog;
+  EXPECT_EQ(c.market_sets[c.tracks[0].markets],
+            (std::vector<std::string>{"NO", "SE"}));
+  EXPECT_EQ(c.tracks[1].markets, 0u);
+  ASSERT_EQ(c.tracks[0].tags.size(), 2u);
+  EXPECT_EQ(c.tags[c.tracks[0].tags[1].first], "hip hop");
+  EXPECT_FLOAT_EQ(c.tracks[0].tags[1].second, 1.5f);
+  EXPECT_EQ(c.tags[c.tracks[1].tags[0].first], "90s");
+
+  d.catalog.tags[0] = "bad;tag";
+  EXPECT_EQ(WriteDataset(d, files).code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -376,6 +376,13 @@ absl::StatusOr<LastfmData> ReadLastfm(const LastfmOptions& options) {
   RETURN_IF_ERROR(
       ReadTagAssignments(options, excluded, artist_index, tag_index, data));
   AssignGenres(options.num_genre_tags, data);
+  Catalog& catalog = data.dataset.catalog;
+  catalog.tags = data.tag_names;
+  for (size_t a = 0; a < catalog.tracks.size(); ++a) {
+    for (const auto& [tag, users] : data.artist_tags[a]) {
+      catalog.tracks[a].tags.emplace_back(tag, static_cast<float>(users));
+    }
+  }
   RETURN_IF_ERROR(ReadFriendships(options, user_index, data));
 
   LastfmData::Report& report = data.report;

@@ -63,6 +63,8 @@ struct LastfmData {
   // an empty country; a user whose every row is excluded is still listed.
   // interactions: one per kept user_artists.dat row {plays = weight, skips
   // 0, liked false}, sorted by (user, track).
+  // catalog.tags = tag_names, and each track's tags are its artist_tags (the
+  // content model's text block).
   Dataset dataset;
 
   // Tag text by tag index; tag indices follow tags.dat's line order.

@@ -23,6 +23,9 @@ constexpr size_t kReasonArtists = 20;
 // Listeners at which an artist's co-listening signal is trusted as much as
 // its content (RelatedArtists blends by listeners / (listeners + this)).
 constexpr double kArtistListenerPrior = 20;
+// Listeners at which a candidate related artist is trusted halfway between
+// a guess and a well-known artist.
+constexpr double kCandidateListenerPrior = 5;
 // Weight of the user's taste in a personalised station.
 constexpr float kRadioUserWeight = 0.3f;
 // A station's centre moves toward what it recently played by this much
@@ -1046,14 +1049,21 @@ absl::StatusOr<std::vector<ScoredArtist>> RelatedArtists(
   std::vector<float> scores(n);
   std::vector<float> cf_share(n);
   const int64_t seed_listeners = model.artist_listeners(*seed);
+  // How far co-listening is trusted follows the seed's audience: an artist
+  // with few listeners is placed by its content instead.
+  const double seed_listener_count = static_cast<double>(seed_listeners);
+  const float trust = static_cast<float>(
+      seed_listener_count / (seed_listener_count + kArtistListenerPrior));
   for (int64_t a = 0; a < n; ++a) {
-    // Co-listening is only as reliable as the rarer artist's audience.
-    const double listeners =
-        std::min(seed_listeners, model.artist_listeners(a));
-    const float trust =
-        static_cast<float>(listeners / (listeners + kArtistListenerPrior));
     cf_share[a] = trust * cf[a];
-    scores[a] = cf_share[a] + (1.0f - trust) * content[a];
+    // A candidate heard by almost no one is a guess whatever the signal
+    // says (one listener's taste, or a genre label alone): damp it so that
+    // artists with an audience come first.
+    const double listeners = static_cast<double>(model.artist_listeners(a));
+    const float confidence = static_cast<float>(
+        0.5 + 0.5 * listeners / (listeners + kCandidateListenerPrior));
+    cf_share[a] *= confidence;
+    scores[a] = cf_share[a] + confidence * (1.0f - trust) * content[a];
   }
   const std::vector<uint32_t> chosen =
       TopAccepted(scores, count, [&](uint32_t a) { return a != *seed; });

@@ -264,6 +264,33 @@ TEST_F(SurfacesTest, LikedTracksPersonaliseAndAreNotRepeated) {
   EXPECT_GE(in_genre, 12);
 }
 
+TEST_F(SurfacesTest, KnownUsersRecentPlaysPersonaliseInRealTime) {
+  // A user who just played tracks of a genre they rarely listen to gets
+  // more of that genre than their stored taste alone would give.
+  int before = 0, after = 0;
+  for (int u = 0; u < 20; ++u) {
+    const uint16_t top = TopGenre(u);
+    const uint16_t other = top == 0 ? 1 : 0;
+    RecommendQuery q;
+    q.user_id = trained().users[u].id;
+    auto count_other = [&](const RecommendResult& r) {
+      int n = 0;
+      for (const ScoredTrack& item : r.items)
+        n += track(item.track).genre == other;
+      return n;
+    };
+    before += count_other(MustRecommend(q));
+    for (uint32_t t = 0;
+         t < catalog().tracks.size() && q.recent_track_ids.size() < 10; ++t) {
+      if (track(t).genre == other) q.recent_track_ids.push_back(track(t).id);
+    }
+    const RecommendResult r = MustRecommend(q);
+    EXPECT_FALSE(r.cold_start);
+    after += count_other(r);
+  }
+  EXPECT_GT(after, before + 20);
+}
+
 TEST_F(SurfacesTest, KnownUsersGetPersonalReasons) {
   int personal = 0, total = 0;
   for (int u = 0; u < 20; ++u) {
