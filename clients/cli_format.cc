@@ -17,6 +17,7 @@ namespace recsys::clients {
 namespace {
 
 using recsys::v1::Artist;
+using recsys::v1::Mix;
 using recsys::v1::Reason;
 using recsys::v1::ScoredArtist;
 using recsys::v1::ScoredTrack;
@@ -50,6 +51,9 @@ std::string SanitizeCell(absl::string_view text) {
   return out;
 }
 
+// What an empty table or section shows instead of rows.
+std::string NoneLine() { return absl::StrCat(kTableIndent, " (none)\n"); }
+
 enum class Align { kLeft, kRight };
 
 struct Column {
@@ -75,7 +79,7 @@ class TextTable {
   // Returns the header and rows, or an indented "(none)" line when there are
   // no rows (a lone header line would look like a rendering bug).
   std::string Render() const {
-    if (rows_.empty()) return absl::StrCat(kTableIndent, " (none)\n");
+    if (rows_.empty()) return NoneLine();
     std::vector<int> widths;
     for (const Column& column : columns_) {
       widths.push_back(std::min(column.max_width, DisplayWidth(column.header)));
@@ -157,9 +161,16 @@ std::string CountOf(int n, absl::string_view singular,
   return absl::StrCat(n, " ", n == 1 ? singular : plural);
 }
 
-std::string ModelLabel(absl::string_view model_version) {
-  return absl::StrCat(
+// "model v3 · variant control · ". The variant is what a user passes to
+// `feedback --variant`, so it is shown whenever the server names one.
+std::string SummaryPrefix(absl::string_view model_version,
+                          absl::string_view variant) {
+  std::string prefix = absl::StrCat(
       "model ", model_version.empty() ? "(unknown)" : model_version, " · ");
+  if (!variant.empty()) {
+    absl::StrAppend(&prefix, "variant ", SanitizeCell(variant), " · ");
+  }
+  return prefix;
 }
 
 std::string TrackTable(
@@ -270,11 +281,36 @@ std::string FormatRecommendResponse(
   const std::string who = request.user_id().empty()
                               ? "an anonymous listener"
                               : absl::StrCat("user ", request.user_id());
-  return absl::StrCat(ModelLabel(response.model_version()),
-                      CountOf(response.items_size(), "track", "tracks"),
-                      " for ", who,
-                      " (cold start: ", response.cold_start() ? "yes" : "no",
-                      ")\n", TrackTable(response.items()));
+  const std::string cold_start =
+      absl::StrCat(" (cold start: ", response.cold_start() ? "yes" : "no", ")");
+  const std::string prefix =
+      SummaryPrefix(response.model_version(), response.variant());
+  // Keyed on the response too: a mix the server sent is never hidden.
+  if (request.surface() == recsys::v1::DAILY_MIX || !response.mixes().empty()) {
+    std::string out = absl::StrCat(
+        prefix, CountOf(response.mixes_size(), "daily mix", "daily mixes"),
+        " for ", who, cold_start, "\n");
+    if (response.mixes().empty()) absl::StrAppend(&out, NoneLine());
+    int number = 0;
+    for (const Mix& mix : response.mixes()) {
+      ++number;
+      const std::string title = mix.title().empty()
+                                    ? absl::StrCat("Mix ", number)
+                                    : SanitizeCell(mix.title());
+      absl::StrAppend(&out, "\n", title, "\n");
+      if (!mix.description().empty()) {
+        absl::StrAppend(&out, SanitizeCell(mix.description()), "\n");
+      }
+      absl::StrAppend(&out, TrackTable(mix.items()));
+    }
+    return out;
+  }
+  const absl::string_view of_surface =
+      request.surface() == recsys::v1::DISCOVER_WEEKLY ? " of Discover Weekly"
+                                                       : "";
+  return absl::StrCat(prefix, CountOf(response.items_size(), "track", "tracks"),
+                      of_surface, " for ", who, cold_start, "\n",
+                      TrackTable(response.items()));
 }
 
 std::string FormatRadioResponse(const recsys::v1::RadioRequest& request,
@@ -291,22 +327,36 @@ std::string FormatRadioResponse(const recsys::v1::RadioRequest& request,
       seed = absl::StrCat("genre ", request.seed_genre());
       break;
     case recsys::v1::RadioRequest::SEED_NOT_SET:
-      seed = "nothing";
       break;
   }
-  return absl::StrCat(ModelLabel(response.model_version()),
-                      CountOf(response.items_size(), "track", "tracks"),
-                      " of radio seeded by ", seed, ForUser(request.user_id()),
-                      "\n", TrackTable(response.items()));
+  std::string station;
+  if (seed.empty()) {
+    station = request.page_token().empty()
+                  ? "radio seeded by nothing"
+                  : "radio continued from its page token";
+  } else {
+    station = absl::StrCat("radio seeded by ", seed,
+                           request.page_token().empty() ? "" : ", continued");
+  }
+  std::string out = absl::StrCat(
+      SummaryPrefix(response.model_version(), response.variant()),
+      CountOf(response.items_size(), "track", "tracks"), " of ", station,
+      ForUser(request.user_id()), "\n", TrackTable(response.items()));
+  // The token is web-safe base64, so it pastes into a shell unquoted.
+  if (!response.next_page_token().empty()) {
+    absl::StrAppend(&out, "next page: --page_token=",
+                    SanitizeCell(response.next_page_token()), "\n");
+  }
+  return out;
 }
 
 std::string FormatRelatedArtistsResponse(
     const recsys::v1::RelatedArtistsRequest& request,
     const recsys::v1::RelatedArtistsResponse& response) {
-  return absl::StrCat(ModelLabel(response.model_version()),
-                      CountOf(response.artists_size(), "artist", "artists"),
-                      " related to ", request.artist_id(), "\n",
-                      ArtistTable(response.artists()));
+  return absl::StrCat(
+      SummaryPrefix(response.model_version(), response.variant()),
+      CountOf(response.artists_size(), "artist", "artists"), " related to ",
+      request.artist_id(), "\n", ArtistTable(response.artists()));
 }
 
 std::string FormatNowPlayingResponse(
@@ -320,11 +370,17 @@ std::string FormatNowPlayingResponse(
     artist = NameWithId(first.artist_name(), first.artist_id(), kArtistWidth);
   }
   return absl::StrCat(
-      ModelLabel(response.model_version()), "now playing ",
-      request.current_track_id(), ForUser(request.user_id()), "\n\nUp next\n",
-      TrackTable(response.up_next()), "\nRelated artists\n",
+      SummaryPrefix(response.model_version(), response.variant()),
+      "now playing ", request.current_track_id(), ForUser(request.user_id()),
+      "\n\nUp next\n", TrackTable(response.up_next()), "\nRelated artists\n",
       ArtistTable(response.related_artists()), "\nMore by ",
       SanitizeCell(artist), "\n", TrackTable(response.more_by_artist()));
+}
+
+std::string FormatFeedbackResponse(
+    const recsys::v1::FeedbackRequest& /*request*/,
+    const recsys::v1::FeedbackResponse& response) {
+  return absl::StrCat("accepted ", response.accepted(), "\n");
 }
 
 std::string FormatModelInfo(const recsys::v1::ModelInfo& info) {

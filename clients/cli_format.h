@@ -33,15 +33,24 @@ std::string TruncateToWidth(absl::string_view text, int width);
 // "DEADLINE_EXCEEDED", ...), or "CODE_<n>" for a value outside the enum.
 std::string StatusCodeName(grpc::StatusCode code);
 
-// A summary line ("model v3 · 20 tracks for user u17 (cold start: no)")
-// followed by a table of the items: rank, score, track, artist, genre /
-// subgenre and reason. `request` supplies what the response does not echo.
+// Every summary line below starts with the model version and, when the
+// response names one, the A/B variant that answered: "model v3 · variant
+// control · ...". `request` supplies what a response does not echo.
+
+// A summary line ("model v3 · variant control · 20 tracks for user u17 (cold
+// start: no)") followed by a table of the items: rank, score, track, artist,
+// genre / subgenre and reason. For the daily-mix surface (or whenever the
+// response holds mixes) the summary counts the mixes instead, and each mix
+// follows as a section: a blank line, its title, its description (when not
+// empty), then its track table.
 std::string FormatRecommendResponse(
     const recsys::v1::RecommendRequest& request,
     const recsys::v1::RecommendResponse& response);
 
-// A summary line naming the seed, followed by the same track table as
-// FormatRecommendResponse.
+// A summary line naming the seed (or saying that the station continues from a
+// page token), followed by the same track table as FormatRecommendResponse
+// and, when the response has a next page, the line
+// "next page: --page_token=<token>", ready to paste into the next command.
 std::string FormatRadioResponse(const recsys::v1::RadioRequest& request,
                                 const recsys::v1::RadioResponse& response);
 
@@ -56,6 +65,12 @@ std::string FormatRelatedArtistsResponse(
 std::string FormatNowPlayingResponse(
     const recsys::v1::NowPlayingRequest& request,
     const recsys::v1::NowPlayingResponse& response);
+
+// "accepted <n>": the number of events the server logged. `request` is
+// unused; it keeps the signature of the other formatters.
+std::string FormatFeedbackResponse(
+    const recsys::v1::FeedbackRequest& request,
+    const recsys::v1::FeedbackResponse& response);
 
 // One aligned "key: value" line per scalar field; created_at as a UTC ISO 8601
 // time; metrics, blend weights and training parameters as indented blocks
