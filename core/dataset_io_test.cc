@@ -1,6 +1,5 @@
 #include "core/dataset_io.h"
 
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,9 +15,12 @@
 #include "core/demo_world.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/test_world.h"
 
 namespace recsys::core {
 namespace {
+
+using ::recsys::testing::WriteFile;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -26,25 +28,6 @@ using ::testing::HasSubstr;
 constexpr absl::string_view kTracksHeader =
     "track_id,title,artist_id,artist_name,genre\n";
 constexpr absl::string_view kInteractionsHeader = "user_id\ttrack_id\tplays\n";
-
-// A fresh directory per test, so tests never see each other's files.
-std::string TestDir() {
-  const ::testing::TestInfo* info =
-      ::testing::UnitTest::GetInstance()->current_test_info();
-  const std::filesystem::path dir =
-      std::filesystem::path(::testing::TempDir()) /
-      absl::StrCat("dataset_io_test_", info->test_suite_name(), "_",
-                   info->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
-void WriteFile(const std::string& path, absl::string_view content) {
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  ASSERT_TRUE(out.good()) << path;
-}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -67,7 +50,7 @@ absl::StatusOr<Dataset> ReadTexts(absl::string_view tracks,
                                   absl::string_view interactions,
                                   absl::string_view users = "",
                                   ImportReport* report = nullptr) {
-  DatasetFiles files = FilesIn(TestDir());
+  DatasetFiles files = FilesIn(testing::TestTempDir());
   WriteFile(files.tracks_csv, tracks);
   WriteFile(files.interactions_tsv, interactions);
   if (users.empty()) {
@@ -113,7 +96,7 @@ TEST(DatasetIoTest, RoundTripsTheDemoWorld) {
   options.mean_events_per_user = 20;
   const absl::StatusOr<Dataset> world = GenerateDemoWorld(options);
   ASSERT_TRUE(world.ok()) << world.status();
-  const DatasetFiles files = FilesIn(TestDir());
+  const DatasetFiles files = FilesIn(testing::TestTempDir());
   ASSERT_TRUE(WriteDataset(*world, files).ok());
 
   ImportReport report;
@@ -179,7 +162,7 @@ TEST(DatasetIoTest, QuotesCsvFieldsThatNeedIt) {
   dataset.catalog.tracks.push_back(track);
   dataset.users.push_back({"u1", "SE"});
   dataset.interactions.push_back({0, 0, 3, 1, true});
-  const DatasetFiles files = FilesIn(TestDir());
+  const DatasetFiles files = FilesIn(testing::TestTempDir());
   ASSERT_TRUE(WriteDataset(dataset, files).ok());
 
   const std::string csv = ReadFile(files.tracks_csv);
@@ -303,7 +286,7 @@ TEST(DatasetIoTest, SkipsAndCountsRowsWithUnknownTracks) {
 }
 
 TEST(DatasetIoTest, ReportsMissingFilesByPath) {
-  DatasetFiles files = FilesIn(TestDir());
+  DatasetFiles files = FilesIn(testing::TestTempDir());
   const absl::StatusOr<Dataset> no_tracks = ReadDataset(files, nullptr);
   EXPECT_EQ(no_tracks.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(no_tracks.status().message(), HasSubstr(files.tracks_csv));
@@ -406,7 +389,7 @@ TEST(DatasetIoTest, WriteRejectsDatasetsTheFormatCannotHold) {
   dataset.catalog.tracks.push_back(track);
   dataset.users.push_back({"u1", ""});
   dataset.interactions.push_back({0, 0, 1, 0, false});
-  const DatasetFiles files = FilesIn(TestDir());
+  const DatasetFiles files = FilesIn(testing::TestTempDir());
   ASSERT_TRUE(WriteDataset(dataset, files).ok());
 
   Dataset bad = dataset;
@@ -456,9 +439,7 @@ TEST(DatasetIoTest, MarketsAndTagsRoundTrip) {
   d.catalog.tracks.push_back(t);
   d.users = {{"u1", "SE"}};
   d.interactions = {{0, 0, 2, 0, false}};
-  const std::string dir =
-      ::testing::TempDir() + "/markets_tags_" + std::to_string(::getpid());
-  std::filesystem::create_directories(dir);
+  const std::string dir = testing::TestTempDir();
   const DatasetFiles files{dir + "/tracks.csv", dir + "/interactions.tsv",
                            dir + "/users.tsv"};
   ASSERT_TRUE(WriteDataset(d, files).ok());

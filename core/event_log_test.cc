@@ -27,9 +27,12 @@
 #include "core/catalog.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/test_world.h"
 
 namespace recsys::core {
 namespace {
+
+using ::recsys::testing::WriteFile;
 
 namespace fs = std::filesystem;
 
@@ -81,12 +84,6 @@ std::string ReadFile(const std::string& path) {
   std::stringstream content;
   content << in.rdbuf();
   return content.str();
-}
-
-void WriteFile(const std::string& path, absl::string_view content) {
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  ASSERT_TRUE(out.good()) << path;
 }
 
 // One comparable, readable string per event.

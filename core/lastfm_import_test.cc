@@ -16,33 +16,17 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/shared_data.h"
+#include "tests/test_world.h"
 
 namespace recsys::core {
 namespace {
+
+using ::recsys::testing::WriteFile;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using TagCounts = std::vector<std::pair<uint32_t, int32_t>>;
-
-// A fresh directory per test, so tests never see each other's files.
-std::string TestDir() {
-  const ::testing::TestInfo* info =
-      ::testing::UnitTest::GetInstance()->current_test_info();
-  const std::filesystem::path dir =
-      std::filesystem::path(::testing::TempDir()) /
-      absl::StrCat("lastfm_import_test_", info->test_suite_name(), "_",
-                   info->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
-void WriteFile(const std::string& path, absl::string_view content) {
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  ASSERT_TRUE(out.good()) << path;
-}
 
 // Artist ids are sparse and users out of order, as in the real files; user
 // ids sort differently as text ("100" < "20" < "3") and as numbers.
@@ -123,7 +107,7 @@ std::vector<std::tuple<std::string, std::string, uint32_t>> Plays(
 }
 
 TEST(LastfmImportTest, ReadsArtistsUsersAndPlays) {
-  const std::string dir = TestDir();
+  const std::string dir = testing::TestTempDir();
   WriteFixture(dir);
   const absl::StatusOr<LastfmData> data = ReadLastfm(FixtureOptions(dir));
   ASSERT_TRUE(data.ok()) << data.status();
@@ -178,7 +162,7 @@ TEST(LastfmImportTest, ReadsArtistsUsersAndPlays) {
 }
 
 TEST(LastfmImportTest, CountsDistinctUsersPerArtistTag) {
-  const std::string dir = TestDir();
+  const std::string dir = testing::TestTempDir();
   WriteFixture(dir);
   const absl::StatusOr<LastfmData> data = ReadLastfm(FixtureOptions(dir));
   ASSERT_TRUE(data.ok()) << data.status();
@@ -194,7 +178,7 @@ TEST(LastfmImportTest, CountsDistinctUsersPerArtistTag) {
 }
 
 TEST(LastfmImportTest, AssignsGenresFromTheMostWidelyUsedTags) {
-  const std::string dir = TestDir();
+  const std::string dir = testing::TestTempDir();
   WriteFixture(dir);
   const absl::StatusOr<LastfmData> data = ReadLastfm(FixtureOptions(dir));
   ASSERT_TRUE(data.ok()) << data.status();
@@ -209,7 +193,7 @@ TEST(LastfmImportTest, AssignsGenresFromTheMostWidelyUsedTags) {
 }
 
 TEST(LastfmImportTest, ZeroGenreTagsMakesEveryArtistOther) {
-  const std::string dir = TestDir();
+  const std::string dir = testing::TestTempDir();
   WriteFixture(dir);
   LastfmOptions options = FixtureOptions(dir);
   options.num_genre_tags = 0;
@@ -222,7 +206,7 @@ TEST(LastfmImportTest, ZeroGenreTagsMakesEveryArtistOther) {
 }
 
 TEST(LastfmImportTest, RejectsGenreTagCountOutOfRange) {
-  const std::string dir = TestDir();
+  const std::string dir = testing::TestTempDir();
   WriteFixture(dir);
   LastfmOptions options = FixtureOptions(dir);
   options.num_genre_tags = -1;
@@ -231,7 +215,7 @@ TEST(LastfmImportTest, RejectsGenreTagCountOutOfRange) {
 }
 
 TEST(LastfmImportTest, DropsExcludedPairsFromPlaysAndTags) {
-  const std::string dir = TestDir();
+  const std::string dir = testing::TestTempDir();
   WriteFixture(dir);
   LastfmOptions options = FixtureOptions(dir);
   options.excluded_pairs = {{"20", "1"}, {"100", "7"}};
@@ -255,7 +239,7 @@ TEST(LastfmImportTest, DropsExcludedPairsFromPlaysAndTags) {
 }
 
 TEST(LastfmImportTest, RejectsExcludedPairWithNonNumericIds) {
-  const std::string dir = TestDir();
+  const std::string dir = testing::TestTempDir();
   WriteFixture(dir);
   LastfmOptions options = FixtureOptions(dir);
   options.excluded_pairs = {{"20", "one"}};
@@ -265,7 +249,7 @@ TEST(LastfmImportTest, RejectsExcludedPairWithNonNumericIds) {
 }
 
 TEST(LastfmImportTest, MissingFileIsNotFoundNamingThePath) {
-  const std::string dir = TestDir();
+  const std::string dir = testing::TestTempDir();
   WriteFixture(dir);
   std::filesystem::remove(dir + "/user_friends.dat");
   const absl::Status status = ReadLastfm(FixtureOptions(dir)).status();
@@ -285,7 +269,7 @@ class LastfmMalformedTest : public ::testing::TestWithParam<MalformedCase> {};
 
 TEST_P(LastfmMalformedTest, FailsWithPathLineAndReason) {
   const MalformedCase& c = GetParam();
-  const std::string dir = TestDir();
+  const std::string dir = testing::TestTempDir();
   WriteFixture(dir);
   WriteFile(dir + "/" + c.file, c.content);
   const absl::Status status = ReadLastfm(FixtureOptions(dir)).status();

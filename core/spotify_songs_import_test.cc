@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/shared_data.h"
+#include "tests/test_world.h"
 
 namespace recsys::core {
 namespace {
@@ -24,23 +25,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 
-// A fresh directory per test, so tests never see each other's files.
-std::string TestDir() {
-  const ::testing::TestInfo* info =
-      ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string name = absl::StrCat("spotify_songs_import_test_",
-                                  info->test_suite_name(), "_", info->name());
-  // Parameterized names contain '/'.
-  absl::StrReplaceAll({{"/", "_"}}, &name);
-  const std::filesystem::path dir =
-      std::filesystem::path(::testing::TempDir()) / name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
 std::string WriteCsv(absl::string_view content) {
-  const std::string path = TestDir() + "/spotify_songs.csv";
+  const std::string path = testing::TestTempDir() + "/spotify_songs.csv";
   std::ofstream out(path, std::ios::binary);
   out << content;
   EXPECT_TRUE(out.good()) << path;
@@ -168,7 +154,7 @@ TEST(SpotifySongsImportTest, EmptyReleaseDateIsUnknown) {
 }
 
 TEST(SpotifySongsImportTest, MissingFileIsNotFoundNamingThePath) {
-  const std::string path = TestDir() + "/absent.csv";
+  const std::string path = testing::TestTempDir() + "/absent.csv";
   const absl::Status status = ReadSpotifySongs(path).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(status.message(), HasSubstr(path));

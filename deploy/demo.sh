@@ -35,7 +35,9 @@ fi
 
 section "Start the server"
 "$bin/recsys-server" --model_dir="$data/models" --listen="$target" \
-  --metrics_listen="127.0.0.1:$metrics_port" >"$data/server.log" 2>&1 &
+  --metrics_listen="127.0.0.1:$metrics_port" --event_log_dir="$data/events" \
+  --experiment=demo --variants='control:50;discovery:50:popularity=0.05' \
+  >"$data/server.log" 2>&1 &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -62,11 +64,28 @@ json="$("${cli[@]}" --json recommend --user=u000001 --count=1)"
 track="$(grep -o '"track_id":"[^"]*"' <<<"$json" | head -1 | cut -d'"' -f4)"
 artist="$(grep -o '"artist_id":"[^"]*"' <<<"$json" | head -1 | cut -d'"' -f4)"
 
+section "Discover Weekly for user u000001 (unheard, new artists, stable all week)"
+"${cli[@]}" recommend --user=u000001 --surface=discover_weekly --count=8
+
+section "Daily mixes for user u000001"
+"${cli[@]}" recommend --user=u000001 --surface=daily_mix --num_mixes=2 --count=5
+
 section "Recommend for a new listener in Sweden (cold start)"
 "${cli[@]}" recommend --user=someone-new --country=SE --count=5
 
-section "Radio seeded by track $track"
-"${cli[@]}" radio --seed_track="$track" --count=10
+section "A new listener who likes $artist"
+"${cli[@]}" recommend --user=someone-new --country=SE --liked_artists="$artist" --count=5
+
+section "Podcasts released after 2015, no explicit content"
+"${cli[@]}" recommend --user=u000001 --kind=podcast --released_after=2015 --no_explicit --count=5
+
+section "Radio seeded by track $track, two pages"
+radio_out="$("${cli[@]}" radio --seed_track="$track" --count=6)"
+echo "$radio_out"
+token="$(grep -o -- '--page_token=[^ ]*' <<<"$radio_out" | head -1 | cut -d= -f2-)"
+skipped="$(grep -o 'tr[0-9]\{6\}' <<<"$radio_out" | sed -n 2p)"
+echo "... the listener skipped $skipped; next page:"
+"${cli[@]}" radio --page_token="$token" --skipped="$skipped" --count=6
 
 section "Radio seeded by the genre 'jazz'"
 "${cli[@]}" radio --seed_genre=jazz --count=5
@@ -77,12 +96,15 @@ section "Related artists of $artist"
 section "Now playing $track for user u000001"
 "${cli[@]}" now-playing --track="$track" --user=u000001 --count=5
 
+section "Feedback from the app (logged for the next training run)"
+"${cli[@]}" feedback --user=u000001 --track="$track" --event=play --surface=discover_weekly --variant=control
+
 section "Bad input is refused with a clear error"
 "${cli[@]}" recommend --user=u000001 --count=100000 || true
 
 section "Prometheus metrics (http://127.0.0.1:$metrics_port/metrics, excerpt)"
 curl -s "http://127.0.0.1:$metrics_port/metrics" |
-  grep -E '^recsys_(rpc_requests_total|model_info|model_loaded)' || true
+  grep -E '^recsys_(rpc_requests_total|feedback_events_total|model_info|model_loaded)' || true
 
 section "Stop the server"
 kill -TERM "$server_pid"

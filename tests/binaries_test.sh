@@ -42,7 +42,8 @@ grep -q "published v000002" "$work/train2.out" || fail "publication from files"
 
 # Serve on free ports; the server logs the ports it bound.
 "$bin/recsys-server" --model_dir="$work/models" --listen=127.0.0.1:0 \
-  --metrics_listen=127.0.0.1:0 --reload_interval_seconds=1 >"$work/server.log" 2>&1 &
+  --metrics_listen=127.0.0.1:0 --reload_interval_seconds=1 \
+  --event_log_dir="$work/events" >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 200); do
   grep -q "event=server_started" "$work/server.log" && break
@@ -70,6 +71,20 @@ set +e
 "${cli[@]}" radio --seed_track=no-such-track 2>"$work/err"
 [ $? -eq 1 ] && grep -q "NOT_FOUND" "$work/err" || fail "unknown seed"
 set -e
+
+# Feedback lands in the event log; the trainer imports it.
+"${cli[@]}" recommend --user=u000001 --surface=discover_weekly --count=3 | grep -q "tr0" ||
+  fail "discover weekly"
+"${cli[@]}" recommend --user=u000001 --surface=daily_mix --count=3 | grep -q "Daily Mix 1" ||
+  fail "daily mix"
+"${cli[@]}" feedback --user=u000001 --track="$track" --event=play --surface=radio |
+  grep -q "accepted 1" || fail "feedback"
+"${cli[@]}" feedback --user=u000001 --track="$track" --event=like --surface=radio >/dev/null
+"$bin/recsys-train" train --model_dir="$work/models" --events="$work/events" \
+  "${small[@]}" --log_level=info >"$work/train3.out" 2>"$work/train3.err"
+grep -q "event=events_imported" "$work/train3.err" || fail "events not imported"
+grep -q "interactions=1" "$work/train3.err" || fail "events import count: $(grep events_imported "$work/train3.err")"
+grep -q "published v000003" "$work/train3.out" || fail "publication with events"
 
 # Rollback makes the running server swap back to v000001.
 "$bin/recsys-train" rollback --model_dir="$work/models" --version=v000001 >/dev/null

@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -60,6 +62,22 @@ std::string FreshTempDir(const std::string& name) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
+}
+
+std::string TestTempDir() {
+  const ::testing::TestInfo* info =
+      ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = absl::StrCat(info->test_suite_name(), "_", info->name());
+  // Parameterized tests have '/' in their names.
+  std::replace(name.begin(), name.end(), '/', '_');
+  return FreshTempDir(name);
+}
+
+void WriteFile(const std::string& path, absl::string_view content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  out.close();
+  EXPECT_TRUE(out.good()) << "cannot write " << path;
 }
 
 }  // namespace recsys::testing

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "core/catalog.h"
 #include "core/demo_world.h"
 #include "core/model.h"
@@ -23,6 +24,12 @@ const core::TrainedModel& SmallTrainedModel();
 // A new, empty directory under the test temp dir, unique to this process so
 // that tests running in parallel never share one.
 std::string FreshTempDir(const std::string& name);
+
+// FreshTempDir named after the running test ("Suite_Name").
+std::string TestTempDir();
+
+// Writes `content` to `path` (replacing it); a failure fails the test.
+void WriteFile(const std::string& path, absl::string_view content);
 
 }  // namespace recsys::testing
 
