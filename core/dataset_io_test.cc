@@ -1,6 +1,5 @@
 #include "core/dataset_io.h"
 
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
