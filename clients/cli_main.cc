@@ -7,10 +7,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -34,7 +37,17 @@
 #include "recsys/v1/recommender.grpc.pb.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051",
-          "host:port of the Recommender server (plaintext)");
+          "host:port of the Recommender server (plaintext unless --tls_ca)");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA bundle that signed the server's certificate: connect with "
+          "TLS and verify the server");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM client certificate chain for mutual TLS (with --tls_key and "
+          "--tls_ca)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "name to verify the server's certificate against instead of the "
+          "--target host (with --tls_ca)");
 ABSL_FLAG(int32_t, deadline_ms, 2000,
           "deadline of the call in milliseconds; must be positive");
 ABSL_FLAG(bool, json, false,
@@ -152,6 +165,11 @@ struct CliOptions {
   std::string event;
   std::string variant;
   std::string service;
+  // PEM contents, not paths; an empty tls_ca_pem means plaintext.
+  std::string tls_ca_pem;
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  std::string tls_server_name;
 };
 
 int UsageError(absl::string_view message) {
@@ -398,8 +416,33 @@ absl::StatusOr<recsys::v1::FeedbackRequest> BuildFeedbackRequest(
 }
 
 std::shared_ptr<grpc::Channel> MakeChannel(const CliOptions& options) {
-  return grpc::CreateChannel(options.target,
-                             grpc::InsecureChannelCredentials());
+  if (options.tls_ca_pem.empty()) {
+    return grpc::CreateChannel(options.target,
+                               grpc::InsecureChannelCredentials());
+  }
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = options.tls_ca_pem;
+  ssl.pem_cert_chain = options.tls_cert_pem;
+  ssl.pem_private_key = options.tls_key_pem;
+  grpc::ChannelArguments args;
+  if (!options.tls_server_name.empty()) {
+    args.SetSslTargetNameOverride(options.tls_server_name);
+  }
+  return grpc::CreateCustomChannel(options.target, grpc::SslCredentials(ssl),
+                                   args);
+}
+
+// The contents of the file a TLS flag names, or an error naming the flag.
+absl::StatusOr<std::string> ReadPemFlag(absl::string_view flag,
+                                        const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read --", flag, "=", path));
+  }
+  return text.str();
 }
 
 void SetDeadline(const CliOptions& options, grpc::ClientContext* context) {
@@ -613,6 +656,8 @@ std::string UsageMessage() {
       "unbounded) --no_explicit\n"
       "\nglobal flags: --target=HOST:PORT (127.0.0.1:50051), "
       "--deadline_ms=N (2000), --json\n"
+      "  TLS: --tls_ca=CA.pem [--tls_server_name=NAME] "
+      "[--tls_cert=CLIENT.pem --tls_key=CLIENT.key]\n"
       "exit codes: 0 ok; 1 RPC error, or health not SERVING; 2 usage error");
   return text;
 }
@@ -709,5 +754,27 @@ int main(int argc, char** argv) {
     return rc::UsageError("--deadline_ms must be positive");
   }
   if (options.target.empty()) return rc::UsageError("--target is empty");
+  const std::string tls_ca = absl::GetFlag(FLAGS_tls_ca);
+  const std::string tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  const std::string tls_key = absl::GetFlag(FLAGS_tls_key);
+  options.tls_server_name = absl::GetFlag(FLAGS_tls_server_name);
+  if (tls_ca.empty() && (!tls_cert.empty() || !tls_key.empty() ||
+                         !options.tls_server_name.empty())) {
+    return rc::UsageError(
+        "--tls_cert, --tls_key and --tls_server_name need --tls_ca");
+  }
+  if (tls_cert.empty() != tls_key.empty()) {
+    return rc::UsageError("--tls_cert and --tls_key go together");
+  }
+  for (const auto& [flag, path, pem] :
+       {std::tuple<const char*, const std::string&, std::string*>{
+            "tls_ca", tls_ca, &options.tls_ca_pem},
+        {"tls_cert", tls_cert, &options.tls_cert_pem},
+        {"tls_key", tls_key, &options.tls_key_pem}}) {
+    if (path.empty()) continue;
+    absl::StatusOr<std::string> contents = rc::ReadPemFlag(flag, path);
+    if (!contents.ok()) return rc::UsageError(contents.status().message());
+    *pem = *std::move(contents);
+  }
   return command->run(options);
 }

@@ -18,7 +18,11 @@ packages=(
   libabsl-dev libeigen3-dev librocksdb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   civetweb libcivetweb-dev libcurl4-openssl-dev zlib1g-dev
-  curl
+  curl openssl
+  # Operations tests: a real Prometheus (and promtool), a Python gRPC client,
+  # YAML checks of the deployment manifests, clang for fuzzing and sanitizers.
+  prometheus python3 python3-grpcio python3-protobuf python3-yaml
+  clang libclang-rt-14-dev
 )
 
 missing=()

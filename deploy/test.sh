@@ -13,8 +13,9 @@ start=$(date +%s)
 built=$(date +%s)
 echo "test.sh: build took $((built - start)) s"
 
-# Benchmarks and long runs carry the 'heavy' label and are run by hand
-# (docs/BENCHMARKS.md).
+# Long runs carry their own labels and are run by hand: 'soak' (5 minutes of
+# load with model swaps; a 10 s version is in 'reliability') and 'heavy'
+# (benchmarks). Fuzzing runs in deploy/sanitize.sh.
 ctest --test-dir "$build" --output-on-failure -j "${RECSYS_JOBS:-2}" \
-  --timeout 600 -LE heavy "$@"
+  --timeout 600 -LE "heavy|soak" "$@"
 echo "test.sh: tests took $(( $(date +%s) - built )) s"

@@ -27,6 +27,12 @@ ABSL_FLAG(bool, allow_empty_store, false,
           "Start without a published model (NOT_SERVING until one appears).");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "On SIGTERM/SIGINT, how long in-flight RPCs may take to finish.");
+ABSL_FLAG(int, max_concurrent_rpcs, 64,
+          "Recommender RPCs in flight at once; more get RESOURCE_EXHAUSTED "
+          "at once (clients retry with backoff). 0: no limit.");
+ABSL_FLAG(int, max_message_bytes, 4 << 20,
+          "Largest request message accepted, in bytes; larger ones get "
+          "RESOURCE_EXHAUSTED.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 ABSL_FLAG(std::string, experiment, "default",
           "A/B experiment name; users are assigned to variants by a hash of "
@@ -49,6 +55,15 @@ ABSL_FLAG(int64_t, event_log_max_mb, 64,
 ABSL_FLAG(bool, event_log_fsync, false,
           "fdatasync the event log after every Feedback call (survives power "
           "loss; slower). A process crash loses nothing either way.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain of the gRPC port; with --tls_key, serve TLS.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: require client certificates signed by it (mutual "
+          "TLS). Needs --tls_cert and --tls_key.");
+ABSL_FLAG(bool, allow_insecure, false,
+          "Allow plaintext gRPC on a non-loopback --listen address (without "
+          "TLS only 127.0.0.0/8, [::1] and localhost are allowed).");
 
 int main(int argc, char** argv) {
   absl::FlagsUsageConfig usage_config;
@@ -99,6 +114,12 @@ int main(int argc, char** argv) {
   options.event_log_max_file_bytes = absl::GetFlag(FLAGS_event_log_max_mb)
                                      << 20;
   options.event_log_fsync = absl::GetFlag(FLAGS_event_log_fsync);
+  options.max_concurrent_rpcs = absl::GetFlag(FLAGS_max_concurrent_rpcs);
+  options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  options.allow_insecure = absl::GetFlag(FLAGS_allow_insecure);
   if (const std::string path = absl::GetFlag(FLAGS_page_token_key_file);
       !path.empty()) {
     std::ifstream in(path, std::ios::binary);

@@ -49,6 +49,13 @@ absl::StatusOr<std::unique_ptr<ServerMetrics>> ServerMetrics::Start(
                        .Name("recsys_rpc_requests_total")
                        .Help("RPCs finished, by method and gRPC status code.")
                        .Register(*m->registry_);
+  m->rpc_rejected_ =
+      &prometheus::BuildCounter()
+           .Name("recsys_rpc_rejected_total")
+           .Help(
+               "RPCs refused with RESOURCE_EXHAUSTED at the concurrency limit "
+               "(--max_concurrent_rpcs), by method.")
+           .Register(*m->registry_);
   m->rpc_items_ = &prometheus::BuildHistogram()
                        .Name("recsys_rpc_items")
                        .Help("Items (tracks or artists) returned per RPC.")
@@ -103,6 +110,10 @@ void ServerMetrics::ObserveRpc(absl::string_view method, absl::string_view code,
       {"method", std::string(method)}, {"code", std::string(code)}};
   rpc_duration_->Add(labels, LatencyBuckets()).Observe(seconds);
   rpc_total_->Add(labels).Increment();
+}
+
+void ServerMetrics::CountRejected(absl::string_view method) {
+  rpc_rejected_->Add({{"method", std::string(method)}}).Increment();
 }
 
 void ServerMetrics::ObserveItems(absl::string_view method, int64_t items) {

@@ -36,6 +36,9 @@ class ServerMetrics {
   // One finished RPC: `code` is the gRPC status code name ("OK").
   void ObserveRpc(absl::string_view method, absl::string_view code,
                   double seconds);
+  // An RPC refused with RESOURCE_EXHAUSTED because the server was at its
+  // concurrency limit (also counted by ObserveRpc).
+  void CountRejected(absl::string_view method);
   // Items returned by one RPC.
   void ObserveItems(absl::string_view method, int64_t items);
   // A user answered without a stored vector.
@@ -61,6 +64,7 @@ class ServerMetrics {
   int port_ = 0;
   prometheus::Family<prometheus::Histogram>* rpc_duration_ = nullptr;
   prometheus::Family<prometheus::Counter>* rpc_total_ = nullptr;
+  prometheus::Family<prometheus::Counter>* rpc_rejected_ = nullptr;
   prometheus::Family<prometheus::Histogram>* rpc_items_ = nullptr;
   prometheus::Counter* cold_start_ = nullptr;
   prometheus::Family<prometheus::Counter>* variant_answers_ = nullptr;

@@ -225,40 +225,77 @@ absl::string_view SurfaceName(pb::Surface surface) {
   }
 }
 
-// Runs one RPC: takes the served model (UNAVAILABLE before the first load),
-// calls `body`, records metrics and finishes the reactor.
-template <typename Body>
-grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
-                                absl::string_view method,
-                                const ServiceDeps& deps, const Body& body) {
-  const auto start = std::chrono::steady_clock::now();
-  absl::Status status;
-  std::shared_ptr<const ServingModel> model = deps.models->Get();
-  if (model == nullptr) {
-    status = absl::UnavailableError("no model is loaded yet");
-  } else {
-    status = body(*model);
+// Deadlines and cancellation are checked at stage boundaries only: before
+// the core call and again before the response is filled. Core work takes
+// single-digit milliseconds, so finer-grained checks inside scoring would
+// cost more than the work they could save.
+absl::Status CheckStillWanted(const grpc::ServerContextBase& context) {
+  if (std::chrono::system_clock::now() >= context.deadline()) {
+    return absl::DeadlineExceededError(
+        "the deadline passed before the work was done");
   }
-  const grpc::Status grpc_status = ToGrpcStatus(status, method);
-  if (deps.metrics != nullptr) {
-    deps.metrics->ObserveRpc(
-        method, GrpcCodeName(grpc_status.error_code()),
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-            .count());
+  if (context.IsCancelled()) {
+    return absl::CancelledError("the client cancelled the call");
   }
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc_status);
-  return reactor;
+  return absl::OkStatus();
 }
 
 }  // namespace
+
+// Admission first, so that an overloaded server rejects at the cost of an
+// atomic increment instead of queueing work it cannot finish in time.
+template <typename Body>
+grpc::ServerUnaryReactor* RecommenderService::Serve(
+    grpc::CallbackServerContext* context, absl::string_view method, Body body) {
+  const auto start = std::chrono::steady_clock::now();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const auto finish = [this, reactor, method, start](const absl::Status& s) {
+    const grpc::Status grpc_status = ToGrpcStatus(s, method);
+    if (deps_.metrics != nullptr) {
+      deps_.metrics->ObserveRpc(method, GrpcCodeName(grpc_status.error_code()),
+                                std::chrono::duration<double>(
+                                    std::chrono::steady_clock::now() - start)
+                                    .count());
+    }
+    reactor->Finish(grpc_status);
+  };
+  const int running = in_flight_.fetch_add(1, std::memory_order_acq_rel);
+  if (deps_.max_concurrent_rpcs > 0 && running >= deps_.max_concurrent_rpcs) {
+    in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+    if (deps_.metrics != nullptr) deps_.metrics->CountRejected(method);
+    finish(
+        absl::ResourceExhaustedError("server overloaded, retry with backoff"));
+    return reactor;
+  }
+  auto run = [this, context, finish, body = std::move(body)] {
+    absl::Status status = CheckStillWanted(*context);
+    if (status.ok()) {
+      // The request keeps this model until it finishes, across swaps.
+      std::shared_ptr<const ServingModel> model = deps_.models->Get();
+      status = model == nullptr
+                   ? absl::UnavailableError("no model is loaded yet")
+                   : body(*model);
+    }
+    // Released before Finish: a client that sends its next call as soon as
+    // this one returns must find the slot free.
+    in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+    finish(status);
+  };
+  if (deps_.rpc_gate_for_testing) {
+    deps_.rpc_gate_for_testing(*context, std::move(run));
+  } else {
+    run();
+  }
+  return reactor;
+}
 
 grpc::ServerUnaryReactor* RecommenderService::Recommend(
     grpc::CallbackServerContext* context, const pb::RecommendRequest* request,
     pb::RecommendResponse* response) {
   return Serve(
-      context, "Recommend", deps_,
-      [&](const ServingModel& model) -> absl::Status {
+      context, "Recommend",
+      [this, context, request,
+       response](const ServingModel& model) -> absl::Status {
         core::RecommendQuery q;
         RETURN_IF_ERROR(CheckId("user_id", request->user_id(), false));
         RETURN_IF_ERROR(CheckIdList(
@@ -330,6 +367,7 @@ grpc::ServerUnaryReactor* RecommenderService::Recommend(
         q.blend = variant.weights;
         ASSIGN_OR_RETURN(core::RecommendResult result,
                          core::Recommend(model, q));
+        RETURN_IF_ERROR(CheckStillWanted(*context));
         FillTracks(model, result.items, response->mutable_items());
         int items = response->items_size();
         for (const core::Mix& mix : result.mixes) {
@@ -356,7 +394,9 @@ grpc::ServerUnaryReactor* RecommenderService::Radio(
     grpc::CallbackServerContext* context, const pb::RadioRequest* request,
     pb::RadioResponse* response) {
   return Serve(
-      context, "Radio", deps_, [&](const ServingModel& model) -> absl::Status {
+      context, "Radio",
+      [this, context, request,
+       response](const ServingModel& model) -> absl::Status {
         core::RadioQuery q;
         RadioPageToken token;
         switch (request->seed_case()) {
@@ -435,6 +475,7 @@ grpc::ServerUnaryReactor* RecommenderService::Radio(
         const Variant& variant = deps_.variants->Assign(q.user_id);
         q.blend = variant.weights;
         ASSIGN_OR_RETURN(core::RadioResult result, core::Radio(model, q));
+        RETURN_IF_ERROR(CheckStillWanted(*context));
         FillTracks(model, result.items, response->mutable_items());
         token.session = std::move(result.session);
         token.issued_at_seconds = absl::ToUnixSeconds(now);
@@ -454,8 +495,9 @@ grpc::ServerUnaryReactor* RecommenderService::RelatedArtists(
     const pb::RelatedArtistsRequest* request,
     pb::RelatedArtistsResponse* response) {
   return Serve(
-      context, "RelatedArtists", deps_,
-      [&](const ServingModel& model) -> absl::Status {
+      context, "RelatedArtists",
+      [this, context, request,
+       response](const ServingModel& model) -> absl::Status {
         RETURN_IF_ERROR(CheckId("artist_id", request->artist_id(), true));
         ASSIGN_OR_RETURN(const int count,
                          CheckCount("count", request->count(),
@@ -463,6 +505,7 @@ grpc::ServerUnaryReactor* RecommenderService::RelatedArtists(
         ASSIGN_OR_RETURN(
             std::vector<core::ScoredArtist> artists,
             core::RelatedArtists(model, request->artist_id(), count));
+        RETURN_IF_ERROR(CheckStillWanted(*context));
         FillArtists(model, artists, response->mutable_artists());
         response->set_model_version(model.metadata().version);
         // Related artists do not depend on the blend: every user
@@ -480,8 +523,9 @@ grpc::ServerUnaryReactor* RecommenderService::NowPlaying(
     grpc::CallbackServerContext* context, const pb::NowPlayingRequest* request,
     pb::NowPlayingResponse* response) {
   return Serve(
-      context, "NowPlaying", deps_,
-      [&](const ServingModel& model) -> absl::Status {
+      context, "NowPlaying",
+      [this, context, request,
+       response](const ServingModel& model) -> absl::Status {
         core::NowPlayingQuery q;
         RETURN_IF_ERROR(
             CheckId("current_track_id", request->current_track_id(), true));
@@ -501,6 +545,7 @@ grpc::ServerUnaryReactor* RecommenderService::NowPlaying(
         q.blend = variant.weights;
         ASSIGN_OR_RETURN(core::NowPlayingResult result,
                          core::NowPlaying(model, q));
+        RETURN_IF_ERROR(CheckStillWanted(*context));
         FillTracks(model, result.up_next, response->mutable_up_next());
         FillArtists(model, result.related_artists,
                     response->mutable_related_artists());
@@ -519,8 +564,8 @@ grpc::ServerUnaryReactor* RecommenderService::NowPlaying(
 grpc::ServerUnaryReactor* RecommenderService::GetModelInfo(
     grpc::CallbackServerContext* context,
     const pb::GetModelInfoRequest* request, pb::ModelInfo* response) {
-  return Serve(context, "GetModelInfo", deps_,
-               [&](const ServingModel& model) -> absl::Status {
+  return Serve(context, "GetModelInfo",
+               [response](const ServingModel& model) -> absl::Status {
                  const core::ModelMetadata& m = model.metadata();
                  response->set_model_version(m.version);
                  response->set_created_at_seconds(m.created_at_seconds);
@@ -551,7 +596,8 @@ grpc::ServerUnaryReactor* RecommenderService::Feedback(
     grpc::CallbackServerContext* context, const pb::FeedbackRequest* request,
     pb::FeedbackResponse* response) {
   return Serve(
-      context, "Feedback", deps_, [&](const ServingModel&) -> absl::Status {
+      context, "Feedback",
+      [this, request, response](const ServingModel&) -> absl::Status {
         if (request->events().empty() ||
             request->events_size() > kMaxFeedbackEvents) {
           return absl::InvalidArgumentError(

@@ -5,8 +5,15 @@
 //
 // Thread-safe; handlers run on gRPC's callback threads and never block on
 // anything but CPU work and RocksDB point reads.
+//
+// Reliability (docs/RELIABILITY.md): at most `max_concurrent_rpcs` RPCs run at
+// once, the rest get RESOURCE_EXHAUSTED at once; an RPC whose deadline has
+// passed (or whose client cancelled) stops at the next stage boundary.
 #ifndef RECSYS_SERVER_RECOMMENDER_SERVICE_H_
 #define RECSYS_SERVER_RECOMMENDER_SERVICE_H_
+
+#include <atomic>
+#include <functional>
 
 #include "core/event_log.h"
 #include "recsys/v1/recommender.grpc.pb.h"
@@ -45,12 +52,24 @@ struct ServiceDeps {
   const VariantAssigner* variants = nullptr;    // required
   const PageTokenCodec* page_tokens = nullptr;  // required
   core::EventLogWriter* event_log = nullptr;    // null: feedback not logged
+  // RPCs allowed in flight at once; more get RESOURCE_EXHAUSTED ("server
+  // overloaded, retry with backoff") without queueing. 0: no limit.
+  int max_concurrent_rpcs = 0;
+  // Test seam, never set in production: when set, every admitted RPC hands
+  // `resume` to it instead of running its work. `resume` runs the rest of the
+  // RPC (deadline check, core call, response, Finish) on the thread that
+  // calls it, so a test can hold RPCs in flight deterministically and release
+  // them from its own thread; no gRPC thread blocks meanwhile. Every `resume`
+  // must be called exactly once.
+  std::function<void(const grpc::ServerContextBase& context,
+                     std::function<void()> resume)>
+      rpc_gate_for_testing;
 };
 
 class RecommenderService final
     : public recsys::v1::Recommender::CallbackService {
  public:
-  explicit RecommenderService(ServiceDeps deps) : deps_(deps) {}
+  explicit RecommenderService(ServiceDeps deps) : deps_(std::move(deps)) {}
 
   grpc::ServerUnaryReactor* Recommend(
       grpc::CallbackServerContext* context,
@@ -77,7 +96,13 @@ class RecommenderService final
       recsys::v1::FeedbackResponse* response) override;
 
  private:
+  // Runs one RPC: admission, deadline checks, `body`, metrics, Finish.
+  template <typename Body>
+  grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
+                                  absl::string_view method, Body body);
+
   ServiceDeps deps_;
+  std::atomic<int> in_flight_{0};
 };
 
 }  // namespace recsys::server

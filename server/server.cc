@@ -7,6 +7,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "server/transport_security.h"
 
 namespace recsys::server {
 namespace {
@@ -23,6 +24,16 @@ absl::StatusOr<std::unique_ptr<RecsysServer>> RecsysServer::Start(
   if (options.model_dir.empty()) {
     return absl::InvalidArgumentError("a model directory is required");
   }
+  // Before anything else: a server that would listen unprotected must not
+  // start at all, not even its metrics port.
+  ASSIGN_OR_RETURN(
+      std::shared_ptr<grpc::ServerCredentials> credentials,
+      ListenCredentials(options.listen_address,
+                        TlsFiles{.cert_file = options.tls_cert_file,
+                                 .key_file = options.tls_key_file,
+                                 .client_ca_file = options.tls_client_ca_file},
+                        options.allow_insecure ? InsecureListening::kAllow
+                                               : InsecureListening::kRefuse));
   std::unique_ptr<RecsysServer> s(new RecsysServer());
   storage::RocksDbStoreOptions store_options;
   store_options.block_cache_bytes = options.user_cache_bytes;
@@ -67,10 +78,12 @@ absl::StatusOr<std::unique_ptr<RecsysServer>> RecsysServer::Start(
   deps.variants = s->variants_.get();
   deps.page_tokens = s->page_tokens_.get();
   deps.event_log = s->event_log_.get();
+  deps.max_concurrent_rpcs = options.max_concurrent_rpcs;
+  deps.rpc_gate_for_testing = options.rpc_gate_for_testing;
   s->service_ = std::make_unique<RecommenderService>(deps);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address,
-                           grpc::InsecureServerCredentials(), &s->grpc_port_);
+  builder.AddListeningPort(options.listen_address, credentials, &s->grpc_port_);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.RegisterService(s->service_.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->grpc_port_ == 0) {
@@ -87,6 +100,9 @@ absl::StatusOr<std::unique_ptr<RecsysServer>> RecsysServer::Start(
   core::Log(core::LogLevel::kInfo, "server_started",
             {{"grpc_port", s->grpc_port_},
              {"metrics_port", s->metrics_->port()},
+             {"transport", options.tls_cert_file.empty()        ? "plaintext"
+                           : options.tls_client_ca_file.empty() ? "tls"
+                                                                : "mtls"},
              {"model_dir", options.model_dir}});
   return s;
 }
@@ -120,9 +136,13 @@ void RecsysServer::Shutdown(absl::Duration grace) {
     if (stopping_) return;
     stopping_ = true;
   }
-  if (reloader_.joinable()) reloader_.join();
-  // Load balancers see NOT_SERVING first and stop sending new calls.
+  // Load balancers see NOT_SERVING first and stop sending new calls. This
+  // comes before joining the reloader, which may be in the middle of a
+  // model load; its later UpdateHealth() is ignored after Shutdown().
   server_->GetHealthCheckService()->Shutdown();
+  if (reloader_.joinable()) reloader_.join();
+  // Stops accepting calls at once; in-flight ones get `grace` to finish and
+  // are cancelled after it.
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(grace));
   core::Log(core::LogLevel::kInfo, "server_stopped");

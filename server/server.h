@@ -5,6 +5,7 @@
 #ifndef RECSYS_SERVER_SERVER_H_
 #define RECSYS_SERVER_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -42,13 +43,35 @@ struct ServerOptions {
   std::string event_log_dir;
   int64_t event_log_max_file_bytes = 64 << 20;
   bool event_log_fsync = false;
+  // Recommender RPCs allowed in flight at once; beyond it a call gets
+  // RESOURCE_EXHAUSTED at once instead of queueing. 0: no limit.
+  int max_concurrent_rpcs = 64;
+  // Largest request message accepted, in bytes; a larger one gets
+  // RESOURCE_EXHAUSTED from gRPC before any handler runs.
+  int max_message_bytes = 4 << 20;
+  // Test seam, never set in production: see
+  // ServiceDeps::rpc_gate_for_testing (server/recommender_service.h).
+  std::function<void(const grpc::ServerContextBase& context,
+                     std::function<void()> resume)>
+      rpc_gate_for_testing;
+  // PEM files of the gRPC port's TLS identity (server/transport_security.h).
+  // Empty cert and key: plaintext. A client CA requires client certificates
+  // signed by it (mutual TLS).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  // Plaintext is served only on a loopback listen_address unless this is
+  // set; otherwise Start() fails with INVALID_ARGUMENT.
+  bool allow_insecure = false;
 };
 
 class RecsysServer {
  public:
   // Opens the store, loads the current model, starts serving. Errors:
   // NOT_FOUND when no model is published (unless allow_empty_store), the
-  // load error of a bad model, UNAVAILABLE when a port cannot be bound.
+  // load error of a bad model, UNAVAILABLE when a port cannot be bound,
+  // INVALID_ARGUMENT for bad TLS files or plaintext on a non-loopback
+  // address without allow_insecure.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<RecsysServer>> Start(
       const ServerOptions& options);
 

@@ -2,11 +2,6 @@
 // RocksDB store, a real server loads it on a free loopback port, every RPC is
 // called through a real channel, a newly published version is swapped in,
 // and the Prometheus endpoint is scraped over HTTP.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -16,9 +11,7 @@
 #include <thread>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "core/event_log.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -27,6 +20,7 @@
 #include "recsys/v1/recommender.grpc.pb.h"
 #include "server/server.h"
 #include "storage/rocksdb_model_store.h"
+#include "tests/metrics_scrape.h"
 #include "tests/test_world.h"
 
 namespace recsys {
@@ -36,39 +30,8 @@ namespace fs = std::filesystem;
 namespace pb = ::recsys::v1;
 using ::testing::HasSubstr;
 
-// GET http://127.0.0.1:port/path with a plain socket; returns the body.
-std::string HttpGet(int port, const std::string& path) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return "";
-  }
-  const std::string request =
-      absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
-  (void)!::write(fd, request.data(), request.size());
-  std::string response;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
-    response.append(buf, n);
-  ::close(fd);
-  const size_t body = response.find("\r\n\r\n");
-  return body == std::string::npos ? "" : response.substr(body + 4);
-}
-
-// The value of one sample line `name{labels} value` in Prometheus text.
-double Sample(const std::string& text, const std::string& series) {
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    if (absl::StartsWith(line, series + " ")) {
-      double v = 0;
-      if (absl::SimpleAtod(line.substr(series.size() + 1), &v)) return v;
-    }
-  }
-  return -1;
-}
+using testing::HttpGet;
+using testing::Sample;
 
 class EndToEndTest : public ::testing::Test {
  protected:
