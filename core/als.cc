@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <mutex>
 #include <random>
 
 #include "Eigen/Cholesky"
@@ -120,12 +121,50 @@ absl::StatusOr<AlsFactors> TrainImplicitAls(const SparseRows& user_items,
     HalfStep(user_items, f.item_factors, options, f.user_factors);
     HalfStep(item_users, f.user_factors, options, f.item_factors);
     if (progress) {
-      progress(it, std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count());
+      AlsIterationStats stats;
+      stats.iteration = it;
+      stats.seconds = std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+      if (options.compute_loss)
+        stats.loss = ImplicitAlsLoss(user_items, f, options);
+      progress(stats);
     }
   }
   return f;
+}
+
+double ImplicitAlsLoss(const SparseRows& user_items, const AlsFactors& factors,
+                       const AlsOptions& options) {
+  if (user_items.nnz() == 0) return 0;
+  const FactorMatrix& x = factors.user_factors;
+  const FactorMatrix& y = factors.item_factors;
+  // Unregularised Gram: sum over every item of (x . y)^2 is x^T (Y^T Y) x.
+  const Eigen::MatrixXf gram = RegularizedGram(y, 0.0f);
+  std::mutex mu;
+  double total = 0;
+  ParallelFor(user_items.rows(), options.num_threads, 1024,
+              [&](int64_t begin, int64_t end) {
+                double local = 0;
+                for (int64_t u = begin; u < end; ++u) {
+                  const auto xu = x.row(u);
+                  local += xu * gram * xu.transpose();
+                  const auto cols = user_items.RowIndices(u);
+                  const auto vals = user_items.RowValues(u);
+                  for (size_t k = 0; k < cols.size(); ++k) {
+                    const double s = xu.dot(y.row(cols[k]));
+                    const double conf = Confidence(vals[k], options.alpha);
+                    const double pref = vals[k] > 0 ? 1.0 : 0.0;
+                    // Replace the unobserved term (s^2) by the observed one.
+                    local += conf * (pref - s) * (pref - s) - s * s;
+                  }
+                }
+                std::lock_guard<std::mutex> lock(mu);
+                total += local;
+              });
+  total += options.regularization *
+           (static_cast<double>(x.squaredNorm()) + y.squaredNorm());
+  return total / static_cast<double>(user_items.nnz());
 }
 
 Eigen::VectorXf FoldInUser(const FactorMatrix& item_factors,

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "Eigen/Core"
 #include "absl/status/statusor.h"
@@ -31,6 +32,9 @@ struct AlsOptions {
   int cg_steps = 3;              // conjugate-gradient steps per row, >= 1
   int num_threads = 2;           // >= 1
   uint64_t seed = 42;            // initial factors: uniform in [0, 0.01)
+  // Compute the training loss after each iteration for progress reports
+  // (about a fifth of an iteration's work).
+  bool compute_loss = false;
 };
 
 struct AlsFactors {
@@ -38,8 +42,23 @@ struct AlsFactors {
   FactorMatrix item_factors;  // cols() x factors
 };
 
-// Called after each iteration with its 1-based number and wall seconds.
-using AlsProgress = std::function<void(int iteration, double seconds)>;
+struct AlsIterationStats {
+  int iteration = 0;   // 1-based
+  double seconds = 0;  // wall time of this iteration
+  // The weighted squared error plus regularisation, divided by the number
+  // of observed entries; set when AlsOptions::compute_loss.
+  std::optional<double> loss;
+};
+
+// Called after each iteration.
+using AlsProgress = std::function<void(const AlsIterationStats&)>;
+
+// The implicit-ALS objective for the given factors, divided by the number
+// of observed entries (0 when there are none): sum over all (user, item) of
+// confidence x (preference - x_u . y_i)^2, plus regularization x (|X|^2 +
+// |Y|^2), computed in O(nnz x k + users x k^2) with the Gram-matrix trick.
+double ImplicitAlsLoss(const SparseRows& user_items, const AlsFactors& factors,
+                       const AlsOptions& options);
 
 // Trains on `user_items` (users x items, signed strengths as above).
 // Returns INVALID_ARGUMENT for options out of range.

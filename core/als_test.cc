@@ -1,5 +1,6 @@
 #include "core/als.h"
 
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -55,6 +56,42 @@ TEST(AlsTest, LearnsCommunities) {
     correct += own > other;
   }
   EXPECT_GE(correct, 195);
+}
+
+TEST(AlsTest, LossDecreasesAndIsReported) {
+  const SparseRows m = TwoCommunities(200, 100, 9);
+  AlsOptions o;
+  o.factors = 8;
+  o.iterations = 6;
+  o.compute_loss = true;
+  std::vector<double> losses;
+  absl::StatusOr<AlsFactors> f =
+      TrainImplicitAls(m, o, [&](const AlsIterationStats& stats) {
+        EXPECT_EQ(stats.iteration, static_cast<int>(losses.size()) + 1);
+        ASSERT_TRUE(stats.loss.has_value());
+        losses.push_back(*stats.loss);
+      });
+  ASSERT_TRUE(f.ok());
+  ASSERT_EQ(losses.size(), 6u);
+  EXPECT_LT(losses.back(), losses.front());
+  EXPECT_NEAR(losses.back(), ImplicitAlsLoss(m, *f, o), 1e-6);
+  // Against a direct sum over every cell.
+  double direct = 0;
+  for (int u = 0; u < m.rows(); ++u) {
+    std::vector<float> row(m.cols(), 0.0f);
+    const auto cols = m.RowIndices(u);
+    const auto vals = m.RowValues(u);
+    for (size_t k = 0; k < cols.size(); ++k) row[cols[k]] = vals[k];
+    for (int i = 0; i < m.cols(); ++i) {
+      const double s = f->user_factors.row(u).dot(f->item_factors.row(i));
+      const double conf = 1 + o.alpha * std::fabs(row[i]);
+      const double pref = row[i] > 0 ? 1 : 0;
+      direct += conf * (pref - s) * (pref - s);
+    }
+  }
+  direct += o.regularization *
+            (f->user_factors.squaredNorm() + f->item_factors.squaredNorm());
+  EXPECT_NEAR(losses.back(), direct / m.nnz(), 1e-3 * direct / m.nnz());
 }
 
 TEST(AlsTest, DeterministicForAnyThreadCount) {

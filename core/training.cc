@@ -245,10 +245,19 @@ absl::StatusOr<TrainedModel> TrainModel(const Dataset& dataset,
   meta.blend = options.blend;
   meta.cold_start_blend = options.blend;
 
-  auto iteration_log = [&](absl::string_view stage) {
-    return [&report, stage, &options](int it, double secs) {
-      report(stage, absl::StrFormat("iteration=%d/%d seconds=%.3f", it,
-                                    options.als.iterations, secs));
+  // Progress of one ALS fit: iteration, its time, the loss and an estimate
+  // of the time left.
+  auto iteration_log = [&report, &options](absl::string_view stage) {
+    return [&report, stage, &options,
+            elapsed = 0.0](const AlsIterationStats& stats) mutable {
+      elapsed += stats.seconds;
+      const double eta = elapsed / stats.iteration *
+                         (options.als.iterations - stats.iteration);
+      report(stage,
+             absl::StrFormat(
+                 "iteration=%d/%d seconds=%.3f loss=%s eta_seconds=%.0f",
+                 stats.iteration, options.als.iterations, stats.seconds,
+                 stats.loss ? absl::StrFormat("%.5f", *stats.loss) : "-", eta));
     };
   };
 

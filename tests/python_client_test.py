@@ -28,11 +28,14 @@ PROTO_DIR = None
 
 def generate_stubs(out_dir):
     """Runs protoc into out_dir and makes the modules importable."""
-    protos = ["recsys/v1/recommender.proto", "grpc/health/v1/health.proto"]
+    protos = ["recsys/v1/recommender.proto", "grpc/health/v1/health.proto",
+              "grpc/reflection/v1alpha/reflection.proto"]
     os.makedirs(out_dir)
+    test_protos = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "protos")
     subprocess.run(
-        ["protoc", "-I", PROTO_DIR, "--python_out=" + out_dir,
-         "--grpc_out=" + out_dir,
+        ["protoc", "-I", PROTO_DIR, "-I", test_protos,
+         "--python_out=" + out_dir, "--grpc_out=" + out_dir,
          "--plugin=protoc-gen-grpc=" + GRPC_PLUGIN] + protos,
         check=True)
     sys.path.insert(0, out_dir)
@@ -135,6 +138,50 @@ class PythonClientTest(unittest.TestCase):
         return "u000001", response.items[0].track
 
     # Tests, one per RPC.
+
+    def test_reflection_lists_describes_and_calls_like_a_generic_tool(self):
+        """Server reflection, used the way grpcurl uses it: list the
+        services, fetch the descriptors, and call a method with messages
+        built from those descriptors alone (no generated recsys code)."""
+        from google.protobuf import descriptor_pb2, descriptor_pool
+        from google.protobuf import message_factory
+        from grpc.reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+        stub = reflection_pb2_grpc.ServerReflectionStub(self.channel)
+
+        def ask(**request):
+            responses = stub.ServerReflectionInfo(
+                iter([reflection_pb2.ServerReflectionRequest(**request)]),
+                timeout=DEADLINE_SECONDS)
+            return next(iter(responses))
+
+        services = [s.name for s in
+                    ask(list_services="").list_services_response.service]
+        self.assertIn("recsys.v1.Recommender", services)
+        self.assertIn("grpc.health.v1.Health", services)
+
+        files = ask(file_containing_symbol="recsys.v1.Recommender")
+        protos = [descriptor_pb2.FileDescriptorProto.FromString(raw) for raw in
+                  files.file_descriptor_response.file_descriptor_proto]
+        main = [p for p in protos if p.package == "recsys.v1"][0]
+        methods = [m.name for m in main.service[0].method]
+        for name in ("Recommend", "Radio", "RelatedArtists", "NowPlaying",
+                     "GetModelInfo", "Feedback"):
+            self.assertIn(name, methods)
+
+        pool = descriptor_pool.DescriptorPool()
+        for proto in protos:
+            pool.Add(proto)
+        factory = message_factory.MessageFactory(pool)
+        request_class = factory.GetPrototype(
+            pool.FindMessageTypeByName("recsys.v1.GetModelInfoRequest"))
+        response_class = factory.GetPrototype(
+            pool.FindMessageTypeByName("recsys.v1.ModelInfo"))
+        call = self.channel.unary_unary(
+            "/recsys.v1.Recommender/GetModelInfo",
+            request_serializer=request_class.SerializeToString,
+            response_deserializer=response_class.FromString)
+        info = call(request_class(), timeout=DEADLINE_SECONDS)
+        self.assertEqual(info.model_version, "v000001")
 
     def test_health_is_serving(self):
         for service in ("", "recsys.v1.Recommender"):
