@@ -24,7 +24,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "core/catalog.h"
 #include "core/logging.h"
@@ -253,14 +252,14 @@ absl::StatusOr<std::unique_ptr<EventLogWriter>> EventLogWriter::Open(
 
   std::unique_ptr<EventLogWriter> writer(new EventLogWriter(options));
   {
-    absl::MutexLock lock(&writer->mu_);
+    std::lock_guard<std::mutex> lock(writer->mu_);
     RETURN_IF_ERROR(writer->StartNewFileLocked());
   }
   return writer;
 }
 
 EventLogWriter::~EventLogWriter() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (fd_ < 0) return;
   const absl::Status status = SyncAndClose(fd_, path_);
   if (!status.ok()) {
@@ -354,7 +353,7 @@ absl::Status EventLogWriter::Append(absl::Span<const FeedbackEvent> events) {
   RETURN_IF_ERROR(FormatBatch(events, batch));
   const auto batch_bytes = static_cast<int64_t>(batch.size());
 
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (file_damaged_ || (file_bytes_ > 0 &&
                         file_bytes_ + batch_bytes > options_.max_file_bytes)) {
     RETURN_IF_ERROR(StartNewFileLocked());
@@ -368,13 +367,13 @@ absl::Status EventLogWriter::Append(absl::Span<const FeedbackEvent> events) {
 }
 
 absl::Status EventLogWriter::Sync() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (::fdatasync(fd_) != 0) return OsError(errno, "cannot fdatasync", path_);
   return absl::OkStatus();
 }
 
 int64_t EventLogWriter::bytes_written() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return bytes_written_;
 }
 

@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,7 +38,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "core/catalog.h"
 
@@ -138,19 +138,23 @@ class EventLogWriter {
   // directory, and makes it the current file (syncing and closing the old
   // one). On error, the current file is unchanged unless only the sync of the
   // old one failed.
-  absl::Status StartNewFileLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // REQUIRES: mu_ held.
+  absl::Status StartNewFileLocked();
   // Writes all of `data` at the end of the current file.
-  absl::Status WriteLocked(absl::string_view data)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WriteLocked(absl::string_view data);  // REQUIRES: mu_ held.
 
   const EventLogOptions options_;
-  mutable absl::Mutex mu_;
-  int fd_ ABSL_GUARDED_BY(mu_) = -1;
-  std::string path_ ABSL_GUARDED_BY(mu_);
-  int64_t file_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  // std::mutex rather than absl::Mutex: Debian's Abseil is not built with
+  // ThreadSanitizer, which then cannot see absl::Mutex synchronise, while
+  // std::mutex is intercepted (deploy/sanitize.sh runs this under TSan).
+  // Every field below is guarded by mu_.
+  mutable std::mutex mu_;
+  int fd_ = -1;
+  std::string path_;
+  int64_t file_bytes_ = 0;
   // The current file may hold a partial batch: write no more to it.
-  bool file_damaged_ ABSL_GUARDED_BY(mu_) = false;
-  int64_t bytes_written_ ABSL_GUARDED_BY(mu_) = 0;
+  bool file_damaged_ = false;
+  int64_t bytes_written_ = 0;
 };
 
 // What ReadEventLog found, for logs and import checks.
