@@ -656,13 +656,18 @@ std::vector<float> ScoreForStation(const ServingModel& model, const Seed& seed,
   }
   // Likes and skips steer in both spaces: CF (who listens to it) and
   // content (how it sounds), since a listener skips a sound as often as an
-  // audience.
+  // audience. Only what sets those tracks apart from the station counts
+  // (their direction minus its projection on the station's centre): a
+  // skipped track that is typical of the station must not push the whole
+  // station away, which would make it jump instead of drift.
   const auto steer = [&](const std::vector<uint32_t>& tracks, float weight) {
-    const Eigen::VectorXf cf_dir = MeanDirection(model, tracks);
+    Eigen::VectorXf cf_dir = MeanDirection(model, tracks);
     if (cf_dir.size() == 0) return;
+    cf_dir -= cf_dir.dot(centre) * centre;
     Eigen::VectorXf content_dir = Eigen::VectorXf::Zero(side.content.cols());
     for (uint32_t t : tracks) content_dir += side.content.row(t).transpose();
     content_dir = Unit(std::move(content_dir));
+    content_dir -= content_dir.dot(seed.content) * seed.content;
     total.noalias() += weight * (model.track_cf_unit() * cf_dir);
     total.noalias() += weight * (side.content * content_dir);
   };

@@ -413,6 +413,28 @@ TEST_F(SurfacesTest, RadioSteersAwayFromSkipsAndTowardLikes) {
   EXPECT_EQ(steered->session.skipped.size(), next.skipped_track_ids.size());
 }
 
+TEST_F(SurfacesTest, OneSkipSteersWithoutMakingTheStationJump) {
+  // Skipping a track typical of the station (the top track of the first
+  // page) must not throw the next page out of the seed's genre.
+  int in_genre = 0, total = 0;
+  for (uint32_t seed : {3u, 40u, 99u, 150u, 222u}) {
+    RadioQuery q;
+    q.seed_track_id = track(seed).id;
+    q.count = 10;
+    absl::StatusOr<RadioResult> first = Radio(model(), q);
+    ASSERT_TRUE(first.ok() && !first->items.empty());
+    q.session = first->session;
+    q.skipped_track_ids = {track(first->items[0].track).id};
+    absl::StatusOr<RadioResult> next = Radio(model(), q);
+    ASSERT_TRUE(next.ok());
+    for (const ScoredTrack& item : next->items) {
+      in_genre += track(item.track).genre == track(seed).genre;
+      ++total;
+    }
+  }
+  EXPECT_GE(in_genre, total * 7 / 10) << in_genre << " of " << total;
+}
+
 TEST_F(SurfacesTest, PassesFilterChecksEveryRule) {
   Catalog c;
   c.genres = {"pop"};
