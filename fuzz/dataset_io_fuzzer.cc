@@ -9,7 +9,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)recsys::core::SplitCsvLine(parts[0]);
   recsys::core::DatasetFiles files;
   files.tracks_csv = recsys::fuzz::WriteScratch("tracks.csv", parts[0]);
-  files.interactions_tsv = recsys::fuzz::WriteScratch("interactions.tsv", parts[1]);
+  files.interactions_tsv =
+      recsys::fuzz::WriteScratch("interactions.tsv", parts[1]);
   files.users_tsv = recsys::fuzz::WriteScratch("users.tsv", parts[2]);
   recsys::core::ImportReport report;
   (void)recsys::core::ReadDataset(files, &report);

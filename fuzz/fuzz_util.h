@@ -20,17 +20,17 @@ namespace recsys::fuzz {
 // A directory of this process, created once, reused by every input.
 inline const std::string& ScratchDir() {
   static const std::string* const dir = [] {
-    auto* path = new std::string(
-        (std::filesystem::temp_directory_path() /
-         absl::StrCat("recsys-fuzz-", ::getpid()))
-            .string());
+    auto* path = new std::string((std::filesystem::temp_directory_path() /
+                                  absl::StrCat("recsys-fuzz-", ::getpid()))
+                                     .string());
     std::filesystem::create_directories(*path);
     return path;
   }();
   return *dir;
 }
 
-inline std::string WriteScratch(absl::string_view name, absl::string_view bytes) {
+inline std::string WriteScratch(absl::string_view name,
+                                absl::string_view bytes) {
   const std::string path = absl::StrCat(ScratchDir(), "/", name);
   std::ofstream(path, std::ios::binary | std::ios::trunc)
       .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

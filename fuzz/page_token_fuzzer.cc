@@ -4,7 +4,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const recsys::server::PageTokenCodec codec("fuzzing-key-0123456789",
                                                     absl::Hours(24));
-  (void)codec.Decode(absl::string_view(reinterpret_cast<const char*>(data), size),
-                     absl::Now());
+  (void)codec.Decode(
+      absl::string_view(reinterpret_cast<const char*>(data), size),
+      absl::Now());
   return 0;
 }

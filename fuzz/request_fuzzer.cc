@@ -5,8 +5,8 @@
 // answer must be a status, never a crash.
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -30,7 +30,8 @@ Harness& GetHarness() {
     auto* h = new Harness();
     const std::string dir = recsys::fuzz::ScratchDir() + "/models";
     auto store = recsys::storage::RocksDbModelStore::Open(dir);
-    if (!store.ok() || !(*store)->Publish(recsys::testing::SmallTrainedModel()).ok()) {
+    if (!store.ok() ||
+        !(*store)->Publish(recsys::testing::SmallTrainedModel()).ok()) {
       std::abort();
     }
     recsys::server::ServerOptions options;
@@ -41,18 +42,21 @@ Harness& GetHarness() {
     auto server = recsys::server::RecsysServer::Start(options);
     if (!server.ok()) std::abort();
     h->server = *std::move(server);
-    h->stub = std::make_unique<grpc::GenericStub>(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", h->server->grpc_port()),
-        grpc::InsecureChannelCredentials()));
+    h->stub = std::make_unique<grpc::GenericStub>(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", h->server->grpc_port()),
+                            grpc::InsecureChannelCredentials()));
     return h;
   }();
   return *harness;
 }
 
 constexpr const char* kMethods[] = {
-    "/recsys.v1.Recommender/Recommend",      "/recsys.v1.Recommender/Radio",
-    "/recsys.v1.Recommender/RelatedArtists", "/recsys.v1.Recommender/NowPlaying",
-    "/recsys.v1.Recommender/GetModelInfo",   "/recsys.v1.Recommender/Feedback",
+    "/recsys.v1.Recommender/Recommend",
+    "/recsys.v1.Recommender/Radio",
+    "/recsys.v1.Recommender/RelatedArtists",
+    "/recsys.v1.Recommender/NowPlaying",
+    "/recsys.v1.Recommender/GetModelInfo",
+    "/recsys.v1.Recommender/Feedback",
 };
 
 }  // namespace
@@ -60,12 +64,14 @@ constexpr const char* kMethods[] = {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   Harness& h = GetHarness();
-  const char* method = kMethods[data[0] % (sizeof kMethods / sizeof kMethods[0])];
+  const char* method =
+      kMethods[data[0] % (sizeof kMethods / sizeof kMethods[0])];
   grpc::Slice slice(data + 1, size - 1);
   grpc::ByteBuffer request(&slice, 1);
   grpc::ByteBuffer response;
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
   std::mutex mu;
   std::condition_variable done_cv;
   bool done = false;

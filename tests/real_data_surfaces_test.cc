@@ -350,7 +350,8 @@ TEST(RealDataSurfacesTest, LastfmRelatedArtistsShareTagsThreeTimesChance) {
   TagAgreement niche_agreement;
   int niche_seeds = 0;
   for (uint32_t a = 0; a < catalog.artists.size() && niche_seeds < 50; a += 7) {
-    if (model.artist_listeners(a) > 2 || data->artist_tags[a].size() < 5) continue;
+    if (model.artist_listeners(a) > 2 || data->artist_tags[a].size() < 5)
+      continue;
     const absl::StatusOr<std::vector<ScoredArtist>> related =
         RelatedArtists(model, catalog.artists[a].id, kRelatedCount);
     ASSERT_TRUE(related.ok()) << related.status();
@@ -360,7 +361,8 @@ TEST(RealDataSurfacesTest, LastfmRelatedArtistsShareTagsThreeTimesChance) {
     ++niche_seeds;
   }
   Report("lastfm_niche_seeds", niche_seeds);
-  Report("lastfm_niche_related_top10_tag_jaccard", niche_agreement.MeanAllTags());
+  Report("lastfm_niche_related_top10_tag_jaccard",
+         niche_agreement.MeanAllTags());
   ASSERT_GE(niche_seeds, 20);
   EXPECT_GE(niche_agreement.MeanAllTags(), kMinTagLiftOverRandom * random_mean)
       << "artists with few listeners: related pairs' tag Jaccard "
