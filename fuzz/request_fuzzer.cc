@@ -25,13 +25,30 @@ struct Harness {
   std::unique_ptr<grpc::GenericStub> stub;
 };
 
+// A deliberately small world: the harness starts once per fuzzing run, and
+// every second spent training is a second not spent fuzzing.
+recsys::core::TrainedModel TinyModel() {
+  recsys::core::DemoWorldOptions world = recsys::testing::SmallWorldOptions();
+  world.num_users = 200;
+  world.num_tracks = 400;
+  recsys::core::TrainingOptions training =
+      recsys::testing::SmallTrainingOptions();
+  training.als.factors = 8;
+  training.als.iterations = 3;
+  training.holdout_fraction = 0;
+  auto dataset = recsys::core::GenerateDemoWorld(world);
+  if (!dataset.ok()) std::abort();
+  auto model = recsys::core::TrainModel(*dataset, training);
+  if (!model.ok()) std::abort();
+  return *std::move(model);
+}
+
 Harness& GetHarness() {
   static Harness* const harness = [] {
     auto* h = new Harness();
     const std::string dir = recsys::fuzz::ScratchDir() + "/models";
     auto store = recsys::storage::RocksDbModelStore::Open(dir);
-    if (!store.ok() ||
-        !(*store)->Publish(recsys::testing::SmallTrainedModel()).ok()) {
+    if (!store.ok() || !(*store)->Publish(TinyModel()).ok()) {
       std::abort();
     }
     recsys::server::ServerOptions options;
