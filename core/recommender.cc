@@ -258,10 +258,7 @@ std::vector<float> ScoreForTaste(const ServingModel& model, const Taste& taste,
   if (taste.content.size() > 0) {
     total.noalias() += w.content * (side.content * taste.content);
   }
-  for (int64_t t = 0; t < n; ++t) {
-    scores[t] +=
-        w.popularity * model.PopularityFor(static_cast<uint32_t>(t), country);
-  }
+  model.AddPopularity(country, w.popularity, absl::MakeSpan(scores));
   return scores;
 }
 
@@ -435,10 +432,8 @@ std::vector<Mix> DailyMixes(const ServingModel& model,
     mix.title = "Daily Mix 1";
     mix.description = country.empty() ? "Popular right now"
                                       : absl::StrCat("Popular in ", country);
-    std::vector<float> scores(catalog.tracks.size());
-    for (size_t t = 0; t < scores.size(); ++t) {
-      scores[t] = model.PopularityFor(static_cast<uint32_t>(t), country);
-    }
+    std::vector<float> scores(catalog.tracks.size(), 0.0f);
+    model.AddPopularity(country, 1.0f, absl::MakeSpan(scores));
     ArtistCap cap(catalog, query.max_per_artist);
     for (uint32_t t : TopAccepted(scores, query.count, [&](uint32_t t) {
            return allowed(t) && cap.Take(t);
@@ -514,10 +509,9 @@ std::vector<Mix> DailyMixes(const ServingModel& model,
     const Eigen::VectorXf content_sim = model.tracks().content * content;
     std::vector<float> scores(catalog.tracks.size());
     for (size_t t = 0; t < scores.size(); ++t) {
-      scores[t] =
-          w.cf * cf_sim[t] + w.content * content_sim[t] +
-          w.popularity * model.PopularityFor(static_cast<uint32_t>(t), country);
+      scores[t] = w.cf * cf_sim[t] + w.content * content_sim[t];
     }
+    model.AddPopularity(country, w.popularity, absl::MakeSpan(scores));
     const int new_slots = query.count - static_cast<int>(familiar.size());
     std::vector<ScoredTrack> fresh;
     for (uint32_t t : TopAccepted(scores, new_slots, [&](uint32_t t) {
@@ -673,12 +667,8 @@ std::vector<float> ScoreForStation(const ServingModel& model, const Seed& seed,
   };
   steer(ctx.liked, kRadioLikePull);
   steer(ctx.skipped, -kRadioSkipPush);
-  std::vector<float> scores(n);
-  for (int64_t t = 0; t < n; ++t) {
-    scores[t] =
-        total[t] + w.popularity * model.PopularityFor(static_cast<uint32_t>(t),
-                                                      ctx.country);
-  }
+  std::vector<float> scores(total.data(), total.data() + n);
+  model.AddPopularity(ctx.country, w.popularity, absl::MakeSpan(scores));
   return scores;
 }
 
@@ -939,6 +929,25 @@ float ServingModel::PopularityFor(uint32_t track,
   auto it = table->second.find(track);
   const float regional = it == table->second.end() ? 0.0f : it->second;
   return 0.5f * (global + regional);
+}
+
+void ServingModel::AddPopularity(absl::string_view country, float weight,
+                                 absl::Span<float> scores) const {
+  const std::vector<float>& global = tracks_.popularity.global;
+  const auto regional = country.empty()
+                            ? tracks_.popularity.regional.end()
+                            : tracks_.popularity.regional.find(country);
+  if (regional == tracks_.popularity.regional.end()) {
+    for (size_t t = 0; t < scores.size(); ++t) scores[t] += weight * global[t];
+    return;
+  }
+  // Half global, half regional, as PopularityFor(); tracks outside the
+  // country's top list have regional popularity 0.
+  const float half = 0.5f * weight;
+  for (size_t t = 0; t < scores.size(); ++t) scores[t] += half * global[t];
+  for (const auto& [track, score] : regional->second) {
+    scores[track] += half * score;
+  }
 }
 
 absl::StatusOr<RecommendResult> Recommend(const ServingModel& model,

@@ -68,6 +68,12 @@ class ServingModel {
 
   // Popularity of `track` for a listener in `country` (may be empty), [0, 1].
   float PopularityFor(uint32_t track, absl::string_view country) const;
+  // scores[t] += weight * PopularityFor(t, country) for every track, in
+  // O(tracks + the country's top list): the per-request scoring loops use
+  // this instead of a hash lookup per track.
+  // REQUIRES: scores.size() == number of tracks.
+  void AddPopularity(absl::string_view country, float weight,
+                     absl::Span<float> scores) const;
 
  private:
   ServingModel() = default;

@@ -256,6 +256,22 @@ TEST_F(RecommenderTest, NowPlayingNeverReturnsCurrentOrRecentTracks) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_F(RecommenderTest, AddPopularityMatchesPopularityFor) {
+  ASSERT_FALSE(model().tracks().popularity.regional.empty());
+  const std::string with_table =
+      model().tracks().popularity.regional.begin()->first;
+  for (const std::string country :
+       {with_table, std::string("ZZ"), std::string()}) {
+    std::vector<float> scores(catalog().tracks.size(), 1.0f);
+    model().AddPopularity(country, 0.5f, absl::MakeSpan(scores));
+    for (uint32_t t = 0; t < scores.size(); ++t) {
+      ASSERT_FLOAT_EQ(scores[t],
+                      1.0f + 0.5f * model().PopularityFor(t, country))
+          << "track " << t << " country '" << country << "'";
+    }
+  }
+}
+
 TEST_F(RecommenderTest, ModelBeatsPopularityOnHoldout) {
   const auto& m = trained().metadata.metrics;
   ASSERT_TRUE(m.count("ndcg@10") && m.count("popularity/ndcg@10"));
