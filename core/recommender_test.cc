@@ -260,7 +260,7 @@ TEST_F(RecommenderTest, AddPopularityMatchesPopularityFor) {
   ASSERT_FALSE(model().tracks().popularity.regional.empty());
   const std::string with_table =
       model().tracks().popularity.regional.begin()->first;
-  for (const std::string country :
+  for (const std::string& country :
        {with_table, std::string("ZZ"), std::string()}) {
     std::vector<float> scores(catalog().tracks.size(), 1.0f);
     model().AddPopularity(country, 0.5f, absl::MakeSpan(scores));
