@@ -21,6 +21,7 @@
 #include "server/server.h"
 #include "storage/rocksdb_model_store.h"
 #include "tests/metrics_scrape.h"
+#include "tests/test_server.h"
 #include "tests/test_world.h"
 
 namespace recsys {
@@ -36,26 +37,19 @@ using testing::Sample;
 class EndToEndTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = testing::FreshTempDir("e2e");
-    auto store = storage::RocksDbModelStore::Open(dir_);
+    auto store = testing::SmallModelStore("e2e");
     ASSERT_TRUE(store.ok()) << store.status();
-    ASSERT_TRUE((*store)->Publish(testing::SmallTrainedModel()).ok());
     store_ = *std::move(store);
+    dir_ = store_->root();
 
-    server::ServerOptions options;
-    options.model_dir = dir_;
-    options.listen_address = "127.0.0.1:0";
-    options.metrics_address = "127.0.0.1:0";
+    server::ServerOptions options = testing::LoopbackOptions(dir_);
     options.reload_interval = absl::Milliseconds(100);
     options.event_log_dir = dir_ + "/events";
     options.variants = "control:50;discovery:50:popularity=0";
-    options.page_token_key = "end-to-end-test-key-0123456789";
     auto server = server::RecsysServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    channel_ =
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
-                            grpc::InsecureChannelCredentials());
+    channel_ = testing::ChannelTo(*server_);
     stub_ = pb::Recommender::NewStub(channel_);
   }
 

@@ -26,6 +26,7 @@
 #include "server/server.h"
 #include "storage/rocksdb_model_store.h"
 #include "tests/metrics_scrape.h"
+#include "tests/test_server.h"
 #include "tests/test_world.h"
 
 namespace recsys {
@@ -106,17 +107,11 @@ class ReliabilityTest : public ::testing::Test {
  protected:
   void StartServer(int max_concurrent_rpcs = 64,
                    int max_message_bytes = 4 << 20) {
-    dir_ = testing::FreshTempDir("reliability");
-    auto store = storage::RocksDbModelStore::Open(dir_);
+    auto store = testing::SmallModelStore("reliability");
     ASSERT_TRUE(store.ok()) << store.status();
-    ASSERT_TRUE((*store)->Publish(testing::SmallTrainedModel()).ok());
+    dir_ = (*store)->root();
 
-    server::ServerOptions options;
-    options.model_dir = dir_;
-    options.listen_address = "127.0.0.1:0";
-    options.metrics_address = "127.0.0.1:0";
-    options.reload_interval = absl::ZeroDuration();
-    options.page_token_key = "reliability-test-key-0123456789";
+    server::ServerOptions options = testing::LoopbackOptions(dir_);
     options.max_concurrent_rpcs = max_concurrent_rpcs;
     options.max_message_bytes = max_message_bytes;
     options.rpc_gate_for_testing = [gate = &gate_](
@@ -127,9 +122,7 @@ class ReliabilityTest : public ::testing::Test {
     auto server = server::RecsysServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    channel_ =
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
-                            grpc::InsecureChannelCredentials());
+    channel_ = testing::ChannelTo(*server_);
     stub_ = pb::Recommender::NewStub(channel_);
   }
 

@@ -29,6 +29,7 @@
 #include "server/page_token.h"
 #include "server/server.h"
 #include "storage/rocksdb_model_store.h"
+#include "tests/test_server.h"
 #include "tests/test_world.h"
 
 namespace recsys {
@@ -146,24 +147,17 @@ std::vector<Row> DocumentedRows() {
 class ValidationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = testing::FreshTempDir("validation");
-    auto store = storage::RocksDbModelStore::Open(dir_);
+    auto store = testing::SmallModelStore("validation");
     ASSERT_TRUE(store.ok()) << store.status();
-    ASSERT_TRUE((*store)->Publish(testing::SmallTrainedModel()).ok());
     store_ = *std::move(store);
+    dir_ = store_->root();
 
-    server::ServerOptions options;
-    options.model_dir = dir_;
-    options.listen_address = "127.0.0.1:0";
-    options.metrics_address = "127.0.0.1:0";
-    options.reload_interval = absl::ZeroDuration();
+    server::ServerOptions options = testing::LoopbackOptions(dir_);
     options.page_token_key = kPageTokenKey;
     auto server = server::RecsysServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    stub_ = pb::Recommender::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
-                            grpc::InsecureChannelCredentials()));
+    stub_ = pb::Recommender::NewStub(testing::ChannelTo(*server_));
   }
 
   void TearDown() override {
