@@ -23,6 +23,9 @@ packages=(
   # YAML checks of the deployment manifests, clang for fuzzing and sanitizers.
   prometheus python3 python3-grpcio python3-protobuf python3-yaml
   clang libclang-rt-14-dev
+  # The exploration report's charts must render in a real browser
+  # (tests/explore_chromium_test.sh, headless).
+  chromium
 )
 
 missing=()
