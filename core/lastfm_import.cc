@@ -201,6 +201,7 @@ absl::Status ReadTagAssignments(const LastfmOptions& options,
                                 const absl::flat_hash_set<UserArtist>& excluded,
                                 const NumericIndex& artist_index,
                                 const NumericIndex& tag_index,
+                                const NumericIndex& user_index,
                                 LastfmData& data) {
   ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader,
                    OpenTable(options, kUserTaggedArtistsFile));
@@ -262,10 +263,27 @@ absl::Status ReadTagAssignments(const LastfmOptions& options,
         assignments[i].tag, static_cast<int32_t>(end - i));
     i = end;
   }
-  for (auto& tags : data.artist_tags) {
-    std::sort(tags.begin(), tags.end(), [](const auto& a, const auto& b) {
-      return a.second != b.second ? a.second > b.second : a.first < b.first;
-    });
+  // Per user: (tag, distinct artists tagged with it).
+  std::vector<std::pair<uint32_t, uint32_t>> user_tag;  // (user, tag)
+  for (const Assignment& a : assignments) {
+    const auto user = user_index.find(a.user);
+    if (user != user_index.end()) user_tag.emplace_back(user->second, a.tag);
+  }
+  std::sort(user_tag.begin(), user_tag.end());
+  data.user_tags.assign(data.dataset.users.size(), {});
+  for (size_t i = 0; i < user_tag.size();) {
+    size_t end = i;
+    while (end < user_tag.size() && user_tag[end] == user_tag[i]) ++end;
+    data.user_tags[user_tag[i].first].emplace_back(
+        user_tag[i].second, static_cast<int32_t>(end - i));
+    i = end;
+  }
+  for (auto* table : {&data.artist_tags, &data.user_tags}) {
+    for (auto& tags : *table) {
+      std::sort(tags.begin(), tags.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+      });
+    }
   }
   return absl::OkStatus();
 }
@@ -373,8 +391,8 @@ absl::StatusOr<LastfmData> ReadLastfm(const LastfmOptions& options) {
   NumericIndex user_index;
   RETURN_IF_ERROR(
       ReadUserArtists(options, excluded, artist_index, data, user_index));
-  RETURN_IF_ERROR(
-      ReadTagAssignments(options, excluded, artist_index, tag_index, data));
+  RETURN_IF_ERROR(ReadTagAssignments(options, excluded, artist_index,
+                                     tag_index, user_index, data));
   AssignGenres(options.num_genre_tags, data);
   Catalog& catalog = data.dataset.catalog;
   catalog.tags = data.tag_names;

@@ -75,6 +75,11 @@ struct LastfmData {
   // index ascending. Excluded pairs' tag rows do not count.
   std::vector<std::vector<std::pair<uint32_t, int32_t>>> artist_tags;
 
+  // By user index: (tag index, number of distinct artists the user applied
+  // the tag to), sorted like artist_tags. Tag rows of users without a
+  // user_artists.dat row, and excluded pairs' rows, do not count.
+  std::vector<std::vector<std::pair<uint32_t, int32_t>>> user_tags;
+
   // (user index, friend's user index) for each user_friends.dat row whose
   // two users are both in `dataset.users`, in file order. The file lists
   // each friendship in both directions, and so does this.

@@ -227,12 +227,14 @@ absl::StatusOr<SpotifySongsData> ReadSpotifySongs(const std::string& csv_path) {
       data.dataset.users.emplace_back().id = std::string(playlist_id);
       data.playlist_names.emplace_back(reader->field(columns.playlist_name));
       data.playlist_genres.push_back(genre);
+      data.playlist_tracks.emplace_back();
     }
 
     if (!memberships.emplace(playlist->second, track->second).second) {
       ++report.duplicate_rows;
       continue;
     }
+    data.playlist_tracks[playlist->second].push_back(track->second);
     Interaction& x = data.dataset.interactions.emplace_back();
     x.user = playlist->second;
     x.track = track->second;

@@ -52,6 +52,9 @@ struct SpotifySongsData {
   // of the playlist's first row. (A few playlists were collected under more
   // than one genre; their first one is kept.)
   std::vector<uint16_t> playlist_genres;
+  // By user index: the playlist's distinct tracks in file order (the order
+  // the playlist lists them), for continuation tests.
+  std::vector<std::vector<uint32_t>> playlist_tracks;
 
   struct Report {
     int64_t rows = 0;  // data rows read

@@ -19,6 +19,7 @@
 #include "core/status_macros.h"
 #include "core/training.h"
 #include "storage/rocksdb_model_store.h"
+#include "trainer/quality.h"
 
 ABSL_FLAG(std::string, model_dir, "",
           "Model store directory (train, versions, rollback).");
@@ -60,6 +61,19 @@ ABSL_FLAG(double, holdout, 0.2,
 ABSL_FLAG(int, eval_users, 2000,
           "Users scored in evaluation (a seeded sample).");
 ABSL_FLAG(uint64_t, seed, 42, "Seed of initialisation and holdout.");
+ABSL_FLAG(std::string, suite, "lastfm-fixed",
+          "evaluate: the evaluation suite (lastfm-fixed, lastfm-random, "
+          "lastfm-leave-k, lastfm-cold, spotify-playlists; see "
+          "docs/QUALITY.md).");
+ABSL_FLAG(std::string, lastfm_dir, "",
+          "evaluate: the HetRec Last.fm-2k folder (user_artists.dat, ...).");
+ABSL_FLAG(std::string, split_dir, "",
+          "evaluate: the fixed split folder (train.tsv, test.tsv, users.txt, "
+          "items.txt) of the lastfm-fixed suite.");
+ABSL_FLAG(std::string, spotify_csv, "",
+          "evaluate: spotify_songs.csv for the spotify-playlists suite.");
+ABSL_FLAG(std::vector<std::string>, models, {},
+          "evaluate: only these models (comma separated); default all.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 
 namespace {
@@ -206,6 +220,31 @@ absl::Status Train() {
   return absl::OkStatus();
 }
 
+absl::Status Evaluate() {
+  recsys::trainer::SuiteOptions o;
+  o.suite = absl::GetFlag(FLAGS_suite);
+  o.lastfm_dir = absl::GetFlag(FLAGS_lastfm_dir);
+  o.split_dir = absl::GetFlag(FLAGS_split_dir);
+  o.spotify_csv = absl::GetFlag(FLAGS_spotify_csv);
+  o.threads = absl::GetFlag(FLAGS_threads);
+  o.seed = absl::GetFlag(FLAGS_seed);
+  o.models = absl::GetFlag(FLAGS_models);
+  o.progress = [](const std::string& line) {
+    Log(LogLevel::kInfo, "evaluate_progress", {{"detail", line}});
+  };
+  ASSIGN_OR_RETURN(const recsys::trainer::SuiteResult r,
+                   recsys::trainer::RunSuite(o));
+  std::printf("%s: %s\n", r.suite.c_str(), r.description.c_str());
+  for (const std::string& note : r.notes) std::printf("  %s\n", note.c_str());
+  for (const auto& row : r.rows) {
+    std::printf("%-12s", row.name.c_str());
+    for (const auto& [k, v] : row.result.metrics)
+      std::printf(" %s=%.4f", k.c_str(), v);
+    std::printf("\n");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Versions() {
   ASSIGN_OR_RETURN(auto store, OpenStore());
   ASSIGN_OR_RETURN(const std::vector<std::string> versions,
@@ -278,6 +317,8 @@ int main(int argc, char** argv) {
   absl::Status status;
   if (command == "train") {
     status = Train();
+  } else if (command == "evaluate") {
+    status = Evaluate();
   } else if (command == "versions") {
     status = Versions();
   } else if (command == "rollback") {
