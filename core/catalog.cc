@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
 namespace recsys::core {
@@ -76,6 +77,52 @@ uint32_t MarketSetInterner::Intern(std::vector<std::string> countries) {
                      static_cast<uint32_t>(catalog_->market_sets.size()));
   if (added) catalog_->market_sets.push_back(std::move(countries));
   return it->second;
+}
+
+std::string SupportReport::ToString() const {
+  return absl::StrCat("tracks_below_minimum=", tracks_below_minimum,
+                      " users_dropped=", users_dropped,
+                      " interactions_dropped=", interactions_dropped);
+}
+
+SupportReport DropLowSupport(Dataset& dataset, int min_user_tracks,
+                             int min_track_users) {
+  SupportReport report;
+  std::vector<int64_t> track_users(dataset.catalog.tracks.size(), 0);
+  for (const Interaction& x : dataset.interactions) ++track_users[x.track];
+  for (int64_t n : track_users) {
+    if (n > 0 && n < min_track_users) ++report.tracks_below_minimum;
+  }
+  std::vector<int64_t> user_tracks(dataset.users.size(), 0);
+  std::vector<Interaction> kept;
+  kept.reserve(dataset.interactions.size());
+  for (const Interaction& x : dataset.interactions) {
+    if (track_users[x.track] < min_track_users) continue;
+    kept.push_back(x);
+    ++user_tracks[x.user];
+  }
+  std::vector<uint32_t> new_index(dataset.users.size(), 0);
+  std::vector<User> users;
+  for (size_t u = 0; u < dataset.users.size(); ++u) {
+    if (user_tracks[u] < min_user_tracks) {
+      ++report.users_dropped;
+      continue;
+    }
+    new_index[u] = static_cast<uint32_t>(users.size());
+    users.push_back(std::move(dataset.users[u]));
+  }
+  std::vector<Interaction> out;
+  out.reserve(kept.size());
+  for (Interaction x : kept) {
+    if (user_tracks[x.user] < min_user_tracks) continue;
+    x.user = new_index[x.user];
+    out.push_back(x);
+  }
+  report.interactions_dropped =
+      static_cast<int64_t>(dataset.interactions.size() - out.size());
+  dataset.users = std::move(users);
+  dataset.interactions = std::move(out);
+  return report;
 }
 
 }  // namespace recsys::core

@@ -115,6 +115,23 @@ struct Dataset {
 void MergeInteractions(std::vector<Interaction>& interactions,
                        std::vector<Interaction> more);
 
+struct SupportReport {
+  int64_t tracks_below_minimum = 0;  // tracks whose interactions were dropped
+  int64_t users_dropped = 0;         // users removed from the dataset
+  int64_t interactions_dropped = 0;
+
+  // One line of key=value pairs.
+  std::string ToString() const;
+};
+
+// Drops what has too little support to learn from, in one pass: first the
+// interactions of tracks with fewer than `min_track_users` distinct users
+// (the tracks stay in the catalog, served by their content vectors like any
+// new track), then the users left with fewer than `min_user_tracks`
+// interactions (removed, interactions re-indexed). 0 or 1 keeps everything.
+SupportReport DropLowSupport(Dataset& dataset, int min_user_tracks,
+                             int min_track_users);
+
 }  // namespace recsys::core
 
 #endif  // RECSYS_CORE_CATALOG_H_

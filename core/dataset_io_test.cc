@@ -457,5 +457,38 @@ TEST(DatasetIoTest, MarketsAndTagsRoundTrip) {
   EXPECT_EQ(WriteDataset(d, files).code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(DropLowSupportTest, DropsRareTracksThenSparseUsersAndCounts) {
+  Dataset d;
+  d.catalog.tracks.resize(3);
+  d.users = {{"a", ""}, {"b", ""}, {"c", ""}};
+  // Track 0: users a, b, c; track 1: a, b; track 2: c only.
+  d.interactions = {{0, 0, 1}, {0, 1, 2}, {1, 0, 1},
+                    {1, 1, 1}, {2, 0, 1}, {2, 2, 5}};
+  const SupportReport r = DropLowSupport(d, /*min_user_tracks=*/2,
+                                         /*min_track_users=*/2);
+  EXPECT_EQ(r.tracks_below_minimum, 1);  // track 2
+  EXPECT_EQ(r.users_dropped, 1);         // c keeps only track 0
+  EXPECT_EQ(r.interactions_dropped, 2);
+  ASSERT_EQ(d.users.size(), 2u);
+  EXPECT_EQ(d.users[1].id, "b");
+  ASSERT_EQ(d.interactions.size(), 4u);
+  for (const Interaction& x : d.interactions) {
+    EXPECT_LT(x.user, 2u);
+    EXPECT_LT(x.track, 2u);
+  }
+  EXPECT_EQ(d.catalog.tracks.size(), 3u);  // rare tracks stay in the catalog
+}
+
+TEST(DropLowSupportTest, MinimumOfOneKeepsEverything) {
+  Dataset d;
+  d.catalog.tracks.resize(2);
+  d.users = {{"a", ""}};
+  d.interactions = {{0, 1, 1}};
+  const SupportReport r = DropLowSupport(d, 1, 1);
+  EXPECT_EQ(r.ToString(),
+            "tracks_below_minimum=0 users_dropped=0 interactions_dropped=0");
+  EXPECT_EQ(d.interactions.size(), 1u);
+}
+
 }  // namespace
 }  // namespace recsys::core

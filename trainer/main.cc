@@ -15,6 +15,9 @@
 #include "core/dataset_io.h"
 #include "core/demo_world.h"
 #include "core/event_log.h"
+#include "core/explore_report.h"
+#include "core/lastfm_import.h"
+#include "core/spotify_songs_import.h"
 #include "core/logging.h"
 #include "core/status_macros.h"
 #include "core/training.h"
@@ -24,8 +27,10 @@
 ABSL_FLAG(std::string, model_dir, "",
           "Model store directory (train, versions, rollback).");
 ABSL_FLAG(std::string, source, "demo",
-          "Training data: 'demo' (the generated demo catalog) or 'files' "
-          "(--tracks, --interactions, optional --users).");
+          "Training data: 'demo' (the generated demo catalog), 'files' "
+          "(--tracks, --interactions, optional --users), 'lastfm' "
+          "(--lastfm_dir: artists as items) or 'spotify' (--spotify_csv: "
+          "playlists as users).");
 ABSL_FLAG(int64_t, demo_users, 2000, "Demo catalog: number of users.");
 ABSL_FLAG(int64_t, demo_tracks, 5000, "Demo catalog: number of tracks.");
 ABSL_FLAG(int64_t, demo_artists, 0, "Demo catalog: artists (0 = tracks / 8).");
@@ -39,6 +44,12 @@ ABSL_FLAG(std::string, users, "", "Optional users TSV (docs/DATA_FORMATS.md).");
 ABSL_FLAG(std::string, events, "",
           "Also import this feedback event log directory (recsys-server "
           "--event_log_dir): plays, skips and likes become interactions.");
+ABSL_FLAG(int, min_user_tracks, 1,
+          "Drop users with fewer tracks than this (after the track minimum); "
+          "counts are logged.");
+ABSL_FLAG(int, min_track_users, 1,
+          "Drop the interactions of tracks with fewer distinct users than "
+          "this (the tracks stay, served by content); counts are logged.");
 ABSL_FLAG(std::string, out, "",
           "export-demo: directory to write the files to.");
 ABSL_FLAG(std::string, version, "", "rollback: the version to make current.");
@@ -74,6 +85,20 @@ ABSL_FLAG(std::string, spotify_csv, "",
           "evaluate: spotify_songs.csv for the spotify-playlists suite.");
 ABSL_FLAG(std::vector<std::string>, models, {},
           "evaluate: only these models (comma separated); default all.");
+ABSL_FLAG(std::string, out_dir, "",
+          "evaluate: write <suite>.metrics.tsv, <suite>.md (the table), "
+          "<suite>.curves.tsv and <suite>.html (the exploration report with "
+          "every model) here.");
+ABSL_FLAG(bool, top_lists, false,
+          "evaluate: also write <suite>.top20.tsv to --out_dir: for every "
+          "model and evaluated user its top-20 list (model, user id, rank, "
+          "item id, score).");
+ABSL_FLAG(double, quality_gate_margin, 0.01,
+          "train: refuse to publish when the new model's validation NDCG@10 "
+          "is below the current version's by more than this (absolute); "
+          "negative disables the gate.");
+ABSL_FLAG(bool, force, false,
+          "train: publish even when the quality gate refuses.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 
 namespace {
@@ -89,10 +114,16 @@ constexpr char kUsage[] =
     "  versions     list the versions in --model_dir and the current one\n"
     "  rollback     make --version the current version of --model_dir\n"
     "  export-demo  write the demo catalog as data files to --out\n"
+    "  evaluate     run an evaluation suite on real data (docs/QUALITY.md)\n"
+    "  explore      write the HTML data-exploration report of --source to "
+    "--out\n"
     "Examples:\n"
     "  recsys-train train --model_dir=/var/lib/recsys/models\n"
     "  recsys-train train --model_dir=M --source=files --tracks=t.csv "
-    "--interactions=i.tsv\n";
+    "--interactions=i.tsv\n"
+    "  recsys-train evaluate --suite=lastfm-fixed --lastfm_dir=D "
+    "--split_dir=S --out_dir=O\n"
+    "  recsys-train explore --source=demo --out=report.html\n";
 
 // The demo world or the data files, as --source says.
 absl::StatusOr<recsys::core::Dataset> LoadBaseDataset() {
@@ -131,8 +162,29 @@ absl::StatusOr<recsys::core::Dataset> LoadBaseDataset() {
         {{"source", "files"}, {"report", report.ToString()}});
     return d;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("--source must be 'demo' or 'files', got '", source, "'"));
+  if (source == "lastfm") {
+    recsys::core::LastfmOptions lo;
+    lo.dir = absl::GetFlag(FLAGS_lastfm_dir);
+    if (lo.dir.empty())
+      return absl::InvalidArgumentError("--source=lastfm needs --lastfm_dir");
+    ASSIGN_OR_RETURN(recsys::core::LastfmData d, recsys::core::ReadLastfm(lo));
+    Log(LogLevel::kInfo, "dataset",
+        {{"source", "lastfm"}, {"report", d.report.ToString()}});
+    return std::move(d.dataset);
+  }
+  if (source == "spotify") {
+    const std::string csv = absl::GetFlag(FLAGS_spotify_csv);
+    if (csv.empty())
+      return absl::InvalidArgumentError("--source=spotify needs --spotify_csv");
+    ASSIGN_OR_RETURN(recsys::core::SpotifySongsData d,
+                     recsys::core::ReadSpotifySongs(csv));
+    Log(LogLevel::kInfo, "dataset",
+        {{"source", "spotify"}, {"report", d.report.ToString()}});
+    return std::move(d.dataset);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--source must be 'demo', 'files', 'lastfm' or 'spotify', got '", source,
+      "'"));
 }
 
 // Adds the feedback event log's plays, skips and likes to `dataset`.
@@ -160,6 +212,16 @@ absl::StatusOr<recsys::core::Dataset> LoadDataset() {
   ASSIGN_OR_RETURN(recsys::core::Dataset dataset, LoadBaseDataset());
   if (const std::string events = absl::GetFlag(FLAGS_events); !events.empty()) {
     RETURN_IF_ERROR(ImportEvents(events, dataset));
+  }
+  const int min_user = absl::GetFlag(FLAGS_min_user_tracks);
+  const int min_track = absl::GetFlag(FLAGS_min_track_users);
+  if (min_user > 1 || min_track > 1) {
+    const recsys::core::SupportReport report =
+        recsys::core::DropLowSupport(dataset, min_user, min_track);
+    Log(LogLevel::kInfo, "minimum_support",
+        {{"min_user_tracks", min_user},
+         {"min_track_users", min_track},
+         {"report", report.ToString()}});
   }
   return dataset;
 }
@@ -197,6 +259,43 @@ OpenStore() {
   return recsys::storage::RocksDbModelStore::Open(dir);
 }
 
+// Refuses (FAILED_PRECONDITION, saying why) a model whose validation
+// NDCG@10 is worse than the current version's by more than
+// --quality_gate_margin, unless --force. Nothing to compare against (no
+// current version, or either side without the metric) passes.
+absl::Status QualityGate(const recsys::storage::RocksDbModelStore& store,
+                         const recsys::core::ModelMetadata& candidate) {
+  const double margin = absl::GetFlag(FLAGS_quality_gate_margin);
+  if (margin < 0) return absl::OkStatus();
+  absl::StatusOr<std::string> current = store.CurrentVersion();
+  if (absl::IsNotFound(current.status())) return absl::OkStatus();
+  RETURN_IF_ERROR(current.status());
+  ASSIGN_OR_RETURN(const auto opened, store.OpenVersion(*current));
+  const auto& old_metrics = opened->metadata().metrics;
+  const auto old_it = old_metrics.find("ndcg@10");
+  const auto new_it = candidate.metrics.find("ndcg@10");
+  if (old_it == old_metrics.end() || new_it == candidate.metrics.end()) {
+    return absl::OkStatus();
+  }
+  const double drop = old_it->second - new_it->second;
+  const std::string detail = absl::StrFormat(
+      "validation NDCG@10 %.4f vs %.4f of current version %s (margin %.4f)",
+      new_it->second, old_it->second, *current, margin);
+  if (drop <= margin) {
+    Log(LogLevel::kInfo, "quality_gate", {{"result", "pass"}, {"detail", detail}});
+    return absl::OkStatus();
+  }
+  if (absl::GetFlag(FLAGS_force)) {
+    Log(LogLevel::kWarning, "quality_gate",
+        {{"result", "forced"}, {"detail", detail}});
+    return absl::OkStatus();
+  }
+  Log(LogLevel::kError, "quality_gate", {{"result", "refused"}, {"detail", detail}});
+  return absl::FailedPreconditionError(absl::StrCat(
+      "quality gate: not publishing, ", detail,
+      "; pass --force to publish anyway"));
+}
+
 absl::Status Train() {
   ASSIGN_OR_RETURN(auto store, OpenStore());
   ASSIGN_OR_RETURN(const recsys::core::TrainingOptions options,
@@ -210,12 +309,98 @@ absl::Status Train() {
                              {{"stage", stage}, {"detail", detail}});
                        }));
   model.metadata.training["source"] = absl::GetFlag(FLAGS_source);
+  RETURN_IF_ERROR(QualityGate(*store, model.metadata));
   ASSIGN_OR_RETURN(const std::string version, store->Publish(model));
   Log(LogLevel::kInfo, "published",
       {{"version", version}, {"model_dir", store->root()}});
   std::printf("published %s to %s\n", version.c_str(), store->root().c_str());
   for (const auto& [name, value] : model.metadata.metrics) {
     std::printf("  %-28s %.4f\n", name.c_str(), value);
+  }
+  return absl::OkStatus();
+}
+
+// Writes `text` to `path`, naming the path on failure.
+absl::Status WriteText(const std::string& path, const std::string& text) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) {
+    return absl::InternalError(absl::StrCat("cannot write ", path));
+  }
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (std::fclose(f) != 0 || !ok) {
+    return absl::InternalError(absl::StrCat("cannot write ", path));
+  }
+  return absl::OkStatus();
+}
+
+// The metric columns of reports, in order.
+const std::vector<std::string>& ReportMetrics() {
+  static const auto* names = new std::vector<std::string>{
+      "ndcg@10", "recall@10", "recall@20", "ndcg@20", "map@10",
+      "precision@10", "map@20", "precision@20", "auc", "coverage@10",
+      "novelty@10", "diversity@10", "users"};
+  return *names;
+}
+
+std::string MarkdownTable(const recsys::trainer::SuiteResult& r) {
+  std::string md = absl::StrCat("### ", r.suite, "\n\n", r.description,
+                                ".\n\n| model |");
+  for (const std::string& m : ReportMetrics()) absl::StrAppend(&md, " ", m, " |");
+  absl::StrAppend(&md, "\n|---|");
+  for (size_t i = 0; i < ReportMetrics().size(); ++i) md += "---|";
+  md += "\n";
+  for (const auto& row : r.rows) {
+    absl::StrAppend(&md, "| ", row.name, " |");
+    for (const std::string& m : ReportMetrics()) {
+      const auto it = row.result.metrics.find(m);
+      if (it == row.result.metrics.end()) {
+        md += " - |";
+      } else if (m == "novelty@10" || m == "users") {
+        absl::StrAppend(&md, absl::StrFormat(" %.0f |", it->second));
+      } else {
+        absl::StrAppend(&md, absl::StrFormat(" %.4f |", it->second));
+      }
+    }
+    md += "\n";
+  }
+  md += "\nModels:\n\n";
+  for (const auto& row : r.rows)
+    absl::StrAppend(&md, "- `", row.name, "`: ", row.description, "\n");
+  md += "\nNotes:\n\n";
+  for (const std::string& note : r.notes) absl::StrAppend(&md, "- ", note, "\n");
+  return md;
+}
+
+absl::Status WriteEvaluation(const recsys::trainer::SuiteResult& r,
+                             const std::string& dir) {
+  const std::string base = absl::StrCat(dir, "/", r.suite);
+  std::string tsv = "model\tmetric\tvalue\n";
+  std::string curves = "model\tk\trecall\n";
+  std::vector<recsys::core::ModelEvaluationSummary> summaries;
+  for (const auto& row : r.rows) {
+    recsys::core::ModelEvaluationSummary& s = summaries.emplace_back();
+    s.name = row.name;
+    s.recall_curve = row.result.recall_curve;
+    for (const std::string& m : ReportMetrics()) {
+      const auto it = row.result.metrics.find(m);
+      if (it != row.result.metrics.end()) s.metrics.emplace_back(m, it->second);
+    }
+    for (const auto& [k, v] : row.result.metrics)
+      absl::StrAppend(&tsv, row.name, "\t", k, "\t", absl::StrFormat("%.6f", v), "\n");
+    for (size_t k = 0; k < row.result.recall_curve.size(); ++k) {
+      absl::StrAppend(&curves, row.name, "\t", k + 1, "\t",
+                      absl::StrFormat("%.6f", row.result.recall_curve[k]), "\n");
+    }
+  }
+  RETURN_IF_ERROR(WriteText(base + ".metrics.tsv", tsv));
+  RETURN_IF_ERROR(WriteText(base + ".curves.tsv", curves));
+  RETURN_IF_ERROR(WriteText(base + ".md", MarkdownTable(r)));
+  if (r.dataset != nullptr) {
+    recsys::core::ExploreReportOptions ro;
+    ro.title = absl::StrCat("Evaluation suite ", r.suite);
+    ro.dataset_description = absl::StrCat(r.import_report, ". ", r.description, ".");
+    RETURN_IF_ERROR(recsys::core::WriteExploreReport(base + ".html", *r.dataset,
+                                                     summaries, ro));
   }
   return absl::OkStatus();
 }
@@ -232,16 +417,53 @@ absl::Status Evaluate() {
   o.progress = [](const std::string& line) {
     Log(LogLevel::kInfo, "evaluate_progress", {{"detail", line}});
   };
-  ASSIGN_OR_RETURN(const recsys::trainer::SuiteResult r,
-                   recsys::trainer::RunSuite(o));
-  std::printf("%s: %s\n", r.suite.c_str(), r.description.c_str());
-  for (const std::string& note : r.notes) std::printf("  %s\n", note.c_str());
-  for (const auto& row : r.rows) {
-    std::printf("%-12s", row.name.c_str());
-    for (const auto& [k, v] : row.result.metrics)
-      std::printf(" %s=%.4f", k.c_str(), v);
-    std::printf("\n");
+  const std::string out_dir = absl::GetFlag(FLAGS_out_dir);
+  const bool top_lists = absl::GetFlag(FLAGS_top_lists);
+  if (top_lists && out_dir.empty())
+    return absl::InvalidArgumentError("--top_lists needs --out_dir");
+  if (!out_dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(out_dir, error);
+    if (error) {
+      return absl::InternalError(
+          absl::StrCat("cannot create ", out_dir, ": ", error.message()));
+    }
   }
+  std::FILE* top = nullptr;
+  const std::string top_path =
+      absl::StrCat(out_dir, "/", o.suite, ".top20.tsv");
+  if (top_lists) {
+    top = std::fopen(top_path.c_str(), "w");
+    if (top == nullptr)
+      return absl::InternalError(absl::StrCat("cannot write ", top_path));
+    std::fputs("model\tuser\trank\titem\tscore\n", top);
+    o.on_list = [top](const std::string& model, const std::string& user,
+                      int rank, const std::string& item, float score) {
+      std::fprintf(top, "%s\t%s\t%d\t%s\t%.6g\n", model.c_str(),
+                   user.c_str(), rank, item.c_str(), score);
+    };
+  }
+  absl::StatusOr<recsys::trainer::SuiteResult> r = recsys::trainer::RunSuite(o);
+  if (top != nullptr && std::fclose(top) != 0 && r.ok())
+    return absl::InternalError(absl::StrCat("cannot write ", top_path));
+  if (!r.ok()) return r.status();
+  std::printf("%s", MarkdownTable(*r).c_str());
+  if (!out_dir.empty()) RETURN_IF_ERROR(WriteEvaluation(*r, out_dir));
+  return absl::OkStatus();
+}
+
+absl::Status Explore() {
+  const std::string out = absl::GetFlag(FLAGS_out);
+  if (out.empty()) return absl::InvalidArgumentError("--out is required");
+  ASSIGN_OR_RETURN(const recsys::core::Dataset dataset, LoadDataset());
+  recsys::core::ExploreReportOptions ro;
+  ro.title = absl::StrCat("Dataset report: ", absl::GetFlag(FLAGS_source));
+  ro.dataset_description = absl::StrFormat(
+      "%d users, %d tracks, %d artists, %d interactions.", dataset.users.size(),
+      dataset.catalog.tracks.size(), dataset.catalog.artists.size(),
+      dataset.interactions.size());
+  RETURN_IF_ERROR(recsys::core::WriteExploreReport(out, dataset, {}, ro));
+  std::printf("wrote %s\n", out.c_str());
   return absl::OkStatus();
 }
 
@@ -319,6 +541,8 @@ int main(int argc, char** argv) {
     status = Train();
   } else if (command == "evaluate") {
     status = Evaluate();
+  } else if (command == "explore") {
+    status = Explore();
   } else if (command == "versions") {
     status = Versions();
   } else if (command == "rollback") {

@@ -54,6 +54,8 @@ struct SideInfo {
 // information, computed with every (user, item) pair of the `hidden`
 // matrices kept out of it.
 struct SuiteData {
+  std::shared_ptr<const core::Dataset> dataset;  // the whole data set
+  std::string import_report;
   EvalSplit split;
   std::vector<std::string> user_ids;
   std::vector<std::string> item_ids;
@@ -186,6 +188,11 @@ absl::StatusOr<SuiteData> LoadLastfmFixed(const SuiteOptions& o) {
   SuiteData data;
   ASSIGN_OR_RETURN(data.split, core::ReadFixedSplit(o.split_dir, &data.user_ids,
                                                     &data.item_ids));
+  core::LastfmOptions lo;
+  lo.dir = o.lastfm_dir;
+  ASSIGN_OR_RETURN(core::LastfmData lastfm, core::ReadLastfm(lo));
+  data.import_report = lastfm.report.ToString();
+  data.dataset = std::make_shared<core::Dataset>(std::move(lastfm.dataset));
   SetLastfmSide(o.lastfm_dir, &data);
   return data;
 }
@@ -196,6 +203,7 @@ absl::StatusOr<SuiteData> LoadLastfmResplit(const SuiteOptions& o) {
   ASSIGN_OR_RETURN(core::LastfmData lastfm, core::ReadLastfm(lo));
   const SparseRows all = CountsMatrix(lastfm.dataset);
   SuiteData data;
+  data.import_report = lastfm.report.ToString();
   if (o.suite == "lastfm-random") {
     data.split = core::RandomHoldoutSplit(all, 0.2, o.seed);
   } else if (o.suite == "lastfm-leave-k") {
@@ -206,6 +214,7 @@ absl::StatusOr<SuiteData> LoadLastfmResplit(const SuiteOptions& o) {
   for (const core::User& u : lastfm.dataset.users) data.user_ids.push_back(u.id);
   for (const core::Track& t : lastfm.dataset.catalog.tracks)
     data.item_ids.push_back(t.id);
+  data.dataset = std::make_shared<core::Dataset>(std::move(lastfm.dataset));
   SetLastfmSide(o.lastfm_dir, &data);
   return data;
 }
@@ -223,8 +232,10 @@ absl::StatusOr<SuiteData> LoadSpotifyPlaylists(const SuiteOptions& o) {
     return absl::InvalidArgumentError("spotify-playlists needs --spotify_csv");
   ASSIGN_OR_RETURN(core::SpotifySongsData songs,
                    core::ReadSpotifySongs(o.spotify_csv));
-  const core::Dataset& d = songs.dataset;
   SuiteData data;
+  data.import_report = songs.report.ToString();
+  data.dataset = std::make_shared<core::Dataset>(songs.dataset);
+  const core::Dataset& d = *data.dataset;
   for (const core::User& u : d.users) data.user_ids.push_back(u.id);
   for (const core::Track& t : d.catalog.tracks) data.item_ids.push_back(t.id);
   const int seed_tracks = o.playlist_seed_tracks;
@@ -335,10 +346,20 @@ core::AlsModelOptions PeerAls(const SuiteOptions& o) {
   return a;
 }
 
+// The peer's BM25 row: K1 100, B 0.8, 128 factors, reg 0.01.
+core::AlsModelOptions Bm25Als(const SuiteOptions& o) {
+  core::AlsModelOptions a = PeerAls(o);
+  a.als.factors = 128;
+  a.weighting.weighting = core::Weighting::kBm25;
+  return a;
+}
+
 std::string AlsDescription(const core::AlsModelOptions& a) {
   return absl::StrFormat("ALS %s, %d factors, reg %g, alpha %g, %d it.%s",
                          a.weighting.weighting == core::Weighting::kBm25
-                             ? "bm25"
+                             ? absl::StrFormat("bm25 (K1 %g, B %g)",
+                                               a.weighting.bm25_k1,
+                                               a.weighting.bm25_b)
                              : a.weighting.weighting == core::Weighting::kLog1p
                                    ? "log1p"
                                    : "linear",
@@ -528,6 +549,8 @@ absl::StatusOr<SuiteResult> RunSplit(const SuiteOptions& o) {
       cold ? absl::StrFormat("; %d held-out items ranked", data.split.candidates.size())
            : "");
   result.notes = data.notes;
+  result.dataset = data.dataset;
+  result.import_report = data.import_report;
 
   // Validation folds carved out of train only (test is never looked at
   // until the final scoring): seeded 20% holdouts of train; cold splits of
@@ -687,6 +710,8 @@ absl::StatusOr<SuiteResult> RunSplit(const SuiteOptions& o) {
                    FitAll(data.split.train, side, recipe));
   ASSIGN_OR_RETURN(std::unique_ptr<core::FactorModel> peer_als,
                    core::FitAlsModel(data.split.train, PeerAls(o)));
+  ASSIGN_OR_RETURN(std::unique_ptr<core::FactorModel> bm25_als,
+                   core::FitAlsModel(data.split.train, Bm25Als(o)));
 
   struct Candidate {
     std::string name, description;
@@ -704,6 +729,8 @@ absl::StatusOr<SuiteResult> RunSplit(const SuiteOptions& o) {
             : core::MakePopularityModel(data.split.train)},
       {"als-peer", AlsDescription(PeerAls(o)) + " (the peer's settings)",
        std::move(peer_als)},
+      {"als-bm25", AlsDescription(Bm25Als(o)) + " (the peer's BM25 row)",
+       std::move(bm25_als)},
       {"als", AlsDescription(recipe.cf_als) + projection + ", 5 seeds",
        final_fit.als_cf},
       {"als-text", AlsDescription(recipe.als) + projection + ", 5 seeds",

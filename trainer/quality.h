@@ -16,10 +16,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/catalog.h"
 #include "core/offline_eval.h"
 
 namespace recsys::trainer {
@@ -56,6 +58,8 @@ struct ModelRow {
 
 struct SuiteResult {
   std::string suite;
+  std::shared_ptr<const core::Dataset> dataset;  // for the HTML report
+  std::string import_report;                     // the importer's counts
   std::string description;  // what was split how, sizes
   std::vector<std::string> notes;  // leakage rules applied, tuning chosen
   std::vector<ModelRow> rows;
