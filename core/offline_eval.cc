@@ -21,11 +21,16 @@
 namespace recsys::core {
 namespace {
 
-// One id per line, in dense-index order.
-absl::StatusOr<std::vector<std::string>> ReadIdList(const std::string& path) {
+// One id per line, in dense-index order: the ids and their index.
+struct IdList {
+  std::vector<std::string> ids;
+  IdIndex index;
+};
+
+absl::StatusOr<IdList> ReadIdList(const std::string& path) {
   std::ifstream in(path);
   if (!in) return OpenError(path, "reading", errno);
-  std::vector<std::string> ids;
+  IdList list;
   std::string line;
   for (int64_t n = 1; std::getline(in, line); ++n) {
     const absl::string_view id = absl::StripAsciiWhitespace(line);
@@ -34,34 +39,32 @@ absl::StatusOr<std::vector<std::string>> ReadIdList(const std::string& path) {
       return absl::InvalidArgumentError(absl::StrCat(
           path, ":", n, ": id is not a non-negative integer: ", Quote(id)));
     }
-    ids.emplace_back(id);
+    // Checked here, not after reading, so the error can name the line.
+    if (!list.index.emplace(id, static_cast<uint32_t>(list.ids.size()))
+             .second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", n, ": repeated id ", Quote(id)));
+    }
+    list.ids.emplace_back(id);
   }
   if (in.bad()) return OpenError(path, "reading", errno);
-  return ids;
+  return list;
 }
 
-absl::StatusOr<IdIndex> IndexIds(const std::vector<std::string>& ids,
-                                 const std::string& path) {
-  IdIndex index;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (!index.emplace(ids[i], static_cast<uint32_t>(i)).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": repeated id ", Quote(ids[i])));
-    }
-  }
-  return index;
-}
+using PairSet = absl::flat_hash_set<std::pair<uint32_t, uint32_t>>;
 
-absl::StatusOr<std::vector<SparseEntry>> ReadPairs(const std::string& path,
-                                                   const IdIndex& users,
-                                                   const IdIndex& items) {
+// The rows of `path`; a pair that is in `disjoint_from` (when not null) is
+// an error at its line, as is a repeated one.
+absl::StatusOr<std::vector<SparseEntry>> ReadPairs(
+    const std::string& path, const IdIndex& users, const IdIndex& items,
+    const PairSet* disjoint_from) {
   ASSIGN_OR_RETURN(std::unique_ptr<TableReader> reader,
                    TableReader::Open(path, TableFormat::kTsv));
   ASSIGN_OR_RETURN(const int user_col, reader->Require("userID"));
   ASSIGN_OR_RETURN(const int item_col, reader->Require("artistID"));
   ASSIGN_OR_RETURN(const int weight_col, reader->Require("weight"));
   std::vector<SparseEntry> entries;
-  absl::flat_hash_set<std::pair<uint32_t, uint32_t>> seen;
+  PairSet seen;
   for (;;) {
     ASSIGN_OR_RETURN(const bool more, reader->Next());
     if (!more) break;
@@ -81,6 +84,12 @@ absl::StatusOr<std::vector<SparseEntry>> ReadPairs(const std::string& path,
     if (weight == 0) return reader->Error("weight is 0");
     if (!seen.emplace(user->second, item->second).second) {
       return reader->Error("repeated (userID, artistID) pair");
+    }
+    if (disjoint_from != nullptr &&
+        disjoint_from->contains(std::make_pair(user->second, item->second))) {
+      return reader->Error(absl::StrCat(
+          "(userID, artistID) pair also in train.tsv: (",
+          reader->field(user_col), ", ", reader->field(item_col), ")"));
     }
     entries.push_back({user->second, item->second, static_cast<float>(weight)});
   }
@@ -102,32 +111,23 @@ absl::StatusOr<EvalSplit> ReadFixedSplit(const std::string& dir,
                                          std::vector<std::string>* item_ids) {
   const std::string users_path = absl::StrCat(dir, "/users.txt");
   const std::string items_path = absl::StrCat(dir, "/items.txt");
-  ASSIGN_OR_RETURN(std::vector<std::string> users, ReadIdList(users_path));
-  ASSIGN_OR_RETURN(std::vector<std::string> items, ReadIdList(items_path));
-  ASSIGN_OR_RETURN(const IdIndex user_index, IndexIds(users, users_path));
-  ASSIGN_OR_RETURN(const IdIndex item_index, IndexIds(items, items_path));
+  ASSIGN_OR_RETURN(IdList users, ReadIdList(users_path));
+  ASSIGN_OR_RETURN(IdList items, ReadIdList(items_path));
   const std::string train_path = absl::StrCat(dir, "/train.tsv");
   const std::string test_path = absl::StrCat(dir, "/test.tsv");
-  ASSIGN_OR_RETURN(std::vector<SparseEntry> train,
-                   ReadPairs(train_path, user_index, item_index));
-  ASSIGN_OR_RETURN(std::vector<SparseEntry> test,
-                   ReadPairs(test_path, user_index, item_index));
-  absl::flat_hash_set<std::pair<uint32_t, uint32_t>> in_train;
+  ASSIGN_OR_RETURN(
+      std::vector<SparseEntry> train,
+      ReadPairs(train_path, users.index, items.index, /*disjoint_from=*/nullptr));
+  PairSet in_train;
   for (const SparseEntry& e : train) in_train.emplace(e.row, e.col);
-  for (const SparseEntry& e : test) {
-    if (in_train.contains(std::make_pair(e.row, e.col))) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          test_path, ": pair (", users[e.row], ", ", items[e.col],
-          ") is also in train.tsv"));
-    }
-  }
+  ASSIGN_OR_RETURN(std::vector<SparseEntry> test,
+                   ReadPairs(test_path, users.index, items.index, &in_train));
+  const int64_t rows = users.ids.size(), cols = items.ids.size();
   EvalSplit split;
-  split.train =
-      SparseRows::FromEntries(users.size(), items.size(), std::move(train));
-  split.test =
-      SparseRows::FromEntries(users.size(), items.size(), std::move(test));
-  if (user_ids != nullptr) *user_ids = std::move(users);
-  if (item_ids != nullptr) *item_ids = std::move(items);
+  split.train = SparseRows::FromEntries(rows, cols, std::move(train));
+  split.test = SparseRows::FromEntries(rows, cols, std::move(test));
+  if (user_ids != nullptr) *user_ids = std::move(users.ids);
+  if (item_ids != nullptr) *item_ids = std::move(items.ids);
   return split;
 }
 
@@ -319,6 +319,13 @@ EvalResult Evaluate(const OfflineRecommender& model, const EvalSplit& split,
             static_cast<double>(hits) / std::min(k, n_rel);
       }
 
+      if (options.on_list) {
+        const int n = std::min<int>(options.list_length, top.size());
+        std::vector<float> list_scores(n);
+        for (int r = 0; r < n; ++r) list_scores[r] = scores[top[r]];
+        absl::MutexLock lock(&mu);
+        options.on_list(u, absl::MakeConstSpan(top.data(), n), list_scores);
+      }
       if (options.ranking_only) continue;
       // AUC over every rankable item: candidates not in train.
       scored.clear();
@@ -352,13 +359,6 @@ EvalResult Evaluate(const OfflineRecommender& model, const EvalSplit& split,
         }
         local.diversity += sum / pairs;
         ++local.diversity_lists;
-      }
-      if (options.on_list) {
-        const int n = std::min<int>(options.list_length, top.size());
-        std::vector<float> list_scores(n);
-        for (int r = 0; r < n; ++r) list_scores[r] = scores[top[r]];
-        absl::MutexLock lock(&mu);
-        options.on_list(u, absl::MakeConstSpan(top.data(), n), list_scores);
       }
     }
     absl::MutexLock lock(&mu);

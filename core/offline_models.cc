@@ -136,8 +136,12 @@ class ContentModel : public OfflineRecommender {
     Eigen::VectorXf profile = Eigen::VectorXf::Zero(content_.cols());
     const auto items = user_weights_.RowIndices(user);
     const auto weights = user_weights_.RowValues(user);
-    for (size_t k = 0; k < items.size(); ++k)
+    float total_weight = 0;
+    for (size_t k = 0; k < items.size(); ++k) {
       profile += weights[k] * content_.row(items[k]).transpose();
+      total_weight += weights[k];
+    }
+    if (total_weight > 0) profile /= total_weight;
     Eigen::Map<Eigen::VectorXf>(scores.data(), scores.size()) =
         content_ * profile;
   }
@@ -185,6 +189,10 @@ class ProfileMatchModel : public OfflineRecommender {
     if (user >= user_terms_.rows()) return;
     const auto terms = user_terms_.RowIndices(user);
     const auto weights = user_terms_.RowValues(user);
+    double user_sq = 0;
+    for (float w : weights) user_sq += double{w} * w;
+    if (user_sq == 0) return;
+    const float user_norm = static_cast<float>(std::sqrt(user_sq));
     for (size_t k = 0; k < terms.size(); ++k) {
       const auto items = term_items_.RowIndices(terms[k]);
       const auto values = term_items_.RowValues(terms[k]);
@@ -192,7 +200,7 @@ class ProfileMatchModel : public OfflineRecommender {
         scores[items[m]] += weights[k] * values[m];
     }
     for (size_t i = 0; i < scores.size(); ++i) {
-      if (item_norm_[i] > 0) scores[i] /= item_norm_[i];
+      if (item_norm_[i] > 0) scores[i] /= item_norm_[i] * user_norm;
     }
   }
 
@@ -294,11 +302,13 @@ std::unique_ptr<OfflineRecommender> FitItemKnn(const SparseRows& item_features,
                                                const ItemKnnOptions& options) {
   const int64_t n = item_features.rows();
   const SparseRows by_feature = item_features.Transpose();
-  std::vector<float> norm(n, 0.0f);
+  // |i| of the similarity is the squared norm (the listener count of a
+  // binary profile), so that alpha 0.5 divides by the two L2 norms: cosine.
+  std::vector<float> squared_norm(n, 0.0f);
   for (int64_t i = 0; i < n; ++i) {
     double s = 0;
     for (float v : item_features.RowValues(i)) s += double{v} * v;
-    norm[i] = static_cast<float>(std::sqrt(s));
+    squared_norm[i] = static_cast<float>(s);
   }
   // Listeners (or feature count) per item, for the popularity penalty.
   std::vector<float> penalty(n, 1.0f);
@@ -328,9 +338,10 @@ std::unique_ptr<OfflineRecommender> FitItemKnn(const SparseRows& item_features,
       std::vector<std::pair<uint32_t, float>> sims;
       sims.reserve(touched.size());
       for (uint32_t j : touched) {
-        const float denom = std::pow(norm[i], options.alpha) *
-                                std::pow(norm[j], 1.0f - options.alpha) +
-                            options.shrink;
+        const float denom =
+            std::pow(squared_norm[i], options.alpha) *
+                std::pow(squared_norm[j], 1.0f - options.alpha) +
+            options.shrink;
         const float s = denom > 0 ? acc[j] / denom * penalty[j] : 0.0f;
         if (s > 0) sims.emplace_back(j, s);
         acc[j] = 0.0f;

@@ -100,8 +100,10 @@ FactorMatrix ProjectContentToCf(const FactorMatrix& content,
 
 struct ItemKnnOptions {
   int neighbours = 200;  // kept per item, >= 1
-  // Similarity co(i, j) / (|i|^alpha |j|^(1 - alpha) + shrink): alpha 0.5 is
-  // cosine; other values favour popular or rare neighbours.
+  // Similarity co(i, j) / (|i|^alpha |j|^(1 - alpha) + shrink), with |i|
+  // the squared norm of i's profile (its listener count when binary): alpha
+  // 0.5 is cosine, 1 is co(i, j) / |i|; other values favour popular or rare
+  // neighbours.
   float alpha = 0.5f;
   float shrink = 0.0f;
   // Divides each similarity by popularity(j)^popularity_penalty (RP3beta's
