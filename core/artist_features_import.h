@@ -43,8 +43,8 @@ struct ArtistFeaturesData {
   // One per row in file order, except rows whose NormalizeArtistName equals
   // an earlier row's: the first row is kept (the key is coarse, so a few
   // distinct artists collide, e.g. "Prodigy" and "The Prodigy"). Rows whose
-  // name normalises to ""
-  // (e.g. "\") are all kept, and never match a catalog artist.
+  // name normalises to "" (e.g. "\") are all kept, and never match a catalog
+  // artist.
   std::vector<ArtistFeatures> artists;
 
   struct Report {
