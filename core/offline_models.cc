@@ -339,8 +339,9 @@ std::unique_ptr<OfflineRecommender> FitItemKnn(const SparseRows& item_features,
       sims.reserve(touched.size());
       for (uint32_t j : touched) {
         const float denom =
-            std::pow(squared_norm[i], options.alpha) *
-                std::pow(squared_norm[j], 1.0f - options.alpha) +
+            std::pow(std::pow(squared_norm[i], options.alpha) *
+                         std::pow(squared_norm[j], 1.0f - options.alpha),
+                     options.normalization) +
             options.shrink;
         const float s = denom > 0 ? acc[j] / denom * penalty[j] : 0.0f;
         if (s > 0) sims.emplace_back(j, s);

@@ -106,6 +106,10 @@ struct ItemKnnOptions {
   // neighbours.
   float alpha = 0.5f;
   float shrink = 0.0f;
+  // Raises the norm product to this power before dividing: 1 is the
+  // similarity above, 0.5 normalises half way, leaving well-described
+  // (often popular) items ahead; chosen on validation for tag profiles.
+  float normalization = 1.0f;
   // Divides each similarity by popularity(j)^popularity_penalty (RP3beta's
   // beta): > 0 pushes the long tail.
   float popularity_penalty = 0.0f;

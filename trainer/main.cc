@@ -83,6 +83,9 @@ ABSL_FLAG(std::string, split_dir, "",
           "items.txt) of the lastfm-fixed suite.");
 ABSL_FLAG(std::string, spotify_csv, "",
           "evaluate: spotify_songs.csv for the spotify-playlists suite.");
+ABSL_FLAG(std::string, artist_features_csv, "",
+          "evaluate (lastfm suites): Spotify artist features "
+          "(data_w_genres.csv) joined to the artists by normalised name.");
 ABSL_FLAG(std::vector<std::string>, models, {},
           "evaluate: only these models (comma separated); default all.");
 ABSL_FLAG(std::string, out_dir, "",
@@ -411,6 +414,7 @@ absl::Status Evaluate() {
   o.lastfm_dir = absl::GetFlag(FLAGS_lastfm_dir);
   o.split_dir = absl::GetFlag(FLAGS_split_dir);
   o.spotify_csv = absl::GetFlag(FLAGS_spotify_csv);
+  o.artist_features_csv = absl::GetFlag(FLAGS_artist_features_csv);
   o.threads = absl::GetFlag(FLAGS_threads);
   o.seed = absl::GetFlag(FLAGS_seed);
   o.models = absl::GetFlag(FLAGS_models);

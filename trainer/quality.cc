@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "core/artist_features_import.h"
 #include "core/content.h"
 #include "core/lastfm_import.h"
 #include "core/offline_models.h"
@@ -48,6 +49,7 @@ struct SideInfo {
   // items are artists already).
   std::vector<uint32_t> item_artist;
   int64_t excluded_tag_rows = 0;
+  core::ArtistJoinReport artist_join;
 };
 
 // A suite's data: the split, raw ids for top-list output, and its side
@@ -118,7 +120,8 @@ absl::flat_hash_set<std::pair<std::string, std::string>> HiddenPairs(
 // Side information from Last.fm read with the hidden pairs excluded,
 // aligned to the split's ids.
 absl::StatusOr<SideInfo> LastfmSideInformation(
-    const std::string& dir, const std::vector<std::string>& user_ids,
+    const std::string& dir, const core::ArtistFeaturesData* features,
+    const std::vector<std::string>& user_ids,
     const std::vector<std::string>& item_ids,
     const std::vector<const SparseRows*>& hidden) {
   core::LastfmOptions o;
@@ -136,6 +139,7 @@ absl::StatusOr<SideInfo> LastfmSideInformation(
   catalog.genres = lastfm.dataset.catalog.genres;
   catalog.subgenres = lastfm.dataset.catalog.subgenres;
   catalog.tags = lastfm.dataset.catalog.tags;
+  catalog.artists = lastfm.dataset.catalog.artists;
   catalog.tracks.resize(items);
   side.catalog_popularity.assign(items, 0.0f);
   for (int64_t i = 0; i < items; ++i) {
@@ -147,7 +151,17 @@ absl::StatusOr<SideInfo> LastfmSideInformation(
     }
     catalog.tracks[i] = lastfm.dataset.catalog.tracks[it->second];
   }
-  side.item_text = TfIdf(items, lastfm.tag_names.size(), tag_counts);
+  if (features != nullptr) {
+    // Spotify's audio features and genres for the artists whose name
+    // matches: the genres join the tags as text terms.
+    side.artist_join = core::JoinArtistFeatures(*features, catalog);
+    for (int64_t i = 0; i < items; ++i) {
+      tag_counts[i].clear();
+      for (const auto& [tag, count] : catalog.tracks[i].tags)
+        tag_counts[i].emplace_back(tag, count);
+    }
+  }
+  side.item_text = TfIdf(items, catalog.tags.size(), tag_counts);
   {
     std::vector<SparseEntry> entries;
     for (size_t lu = 0; lu < lastfm.user_tags.size(); ++lu) {
@@ -160,7 +174,7 @@ absl::StatusOr<SideInfo> LastfmSideInformation(
       }
     }
     side.user_text = SparseRows::FromEntries(
-        user_ids.size(), lastfm.tag_names.size(), std::move(entries));
+        user_ids.size(), catalog.tags.size(), std::move(entries));
   }
   side.content = core::ContentVectors(catalog);
   absl::flat_hash_map<std::string, uint32_t> user_of;
@@ -175,11 +189,21 @@ absl::StatusOr<SideInfo> LastfmSideInformation(
   return side;
 }
 
-void SetLastfmSide(const std::string& dir, SuiteData* data) {
-  data->side = [dir, users = data->user_ids, items = data->item_ids](
+absl::Status SetLastfmSide(const SuiteOptions& o, SuiteData* data) {
+  std::shared_ptr<const core::ArtistFeaturesData> features;
+  if (!o.artist_features_csv.empty()) {
+    ASSIGN_OR_RETURN(core::ArtistFeaturesData f,
+                     core::ReadArtistFeatures(o.artist_features_csv));
+    data->notes.push_back(absl::StrCat("Spotify artist features: ",
+                                       f.report.ToString()));
+    features = std::make_shared<const core::ArtistFeaturesData>(std::move(f));
+  }
+  data->side = [dir = o.lastfm_dir, features, users = data->user_ids,
+                items = data->item_ids](
                    const std::vector<const SparseRows*>& hidden) {
-    return LastfmSideInformation(dir, users, items, hidden);
+    return LastfmSideInformation(dir, features.get(), users, items, hidden);
   };
+  return absl::OkStatus();
 }
 
 absl::StatusOr<SuiteData> LoadLastfmFixed(const SuiteOptions& o) {
@@ -193,7 +217,7 @@ absl::StatusOr<SuiteData> LoadLastfmFixed(const SuiteOptions& o) {
   ASSIGN_OR_RETURN(core::LastfmData lastfm, core::ReadLastfm(lo));
   data.import_report = lastfm.report.ToString();
   data.dataset = std::make_shared<core::Dataset>(std::move(lastfm.dataset));
-  SetLastfmSide(o.lastfm_dir, &data);
+  RETURN_IF_ERROR(SetLastfmSide(o, &data));
   return data;
 }
 
@@ -215,7 +239,7 @@ absl::StatusOr<SuiteData> LoadLastfmResplit(const SuiteOptions& o) {
   for (const core::Track& t : lastfm.dataset.catalog.tracks)
     data.item_ids.push_back(t.id);
   data.dataset = std::make_shared<core::Dataset>(std::move(lastfm.dataset));
-  SetLastfmSide(o.lastfm_dir, &data);
+  RETURN_IF_ERROR(SetLastfmSide(o, &data));
   return data;
 }
 
@@ -421,16 +445,24 @@ absl::StatusOr<std::unique_ptr<core::FactorModel>> FitCf(
 absl::StatusOr<std::shared_ptr<const OfflineRecommender>> FitBaggedCf(
     const SparseRows& train, const SideInfo& side,
     const core::AlsModelOptions& als, const Recipe& r) {
-  std::vector<HybridModel::Component> bags;
+  // The fits' factors side by side: one dot product then sums the fits'
+  // scores, at the cost of one wide model rather than `als_bags` narrow ones.
+  FactorMatrix users, items;
   for (int b = 0; b < r.als_bags; ++b) {
     core::AlsModelOptions a = als;
     a.als.seed += 1000 * b;
-    ASSIGN_OR_RETURN(std::shared_ptr<const OfflineRecommender> m,
+    ASSIGN_OR_RETURN(std::unique_ptr<core::FactorModel> m,
                      FitCf(train, side, a, r.project_cold_items));
-    if (r.als_bags == 1) return m;
-    bags.push_back({absl::StrCat("als-", b), std::move(m), 1.0f});
+    const int64_t k = m->user_factors().cols();
+    if (b == 0) {
+      users.resize(m->user_factors().rows(), k * r.als_bags);
+      items.resize(m->item_factors().rows(), k * r.als_bags);
+    }
+    users.middleCols(b * k, k) = m->user_factors();
+    items.middleCols(b * k, k) = m->item_factors();
   }
-  return std::make_shared<HybridModel>(std::move(bags));
+  return std::make_shared<core::FactorModel>(std::move(users),
+                                             std::move(items));
 }
 
 absl::StatusOr<Fitted> FitAll(const SparseRows& train, const SideInfo& side,
@@ -585,6 +617,11 @@ absl::StatusOr<SuiteResult> RunSplit(const SuiteOptions& o) {
         " user_taggedartists.dat rows in which a user tagged one of their own "
         "test artists were dropped before training, so no test pair reaches a "
         "model through any file."));
+    if (side.artist_join.catalog_artists > 0) {
+      result.notes.push_back(absl::StrCat(
+          "Artists joined to Spotify artist features by normalised name: ",
+          side.artist_join.ToString(), "."));
+    }
   }
   Recipe recipe;
   recipe.als = PeerAls(o);
@@ -629,6 +666,26 @@ absl::StatusOr<SuiteResult> RunSplit(const SuiteOptions& o) {
       core::AlsModelOptions a = recipe.cf_als;
       a.side_rows_weight = side_weight;
       RETURN_IF_ERROR(consider(a));
+    }
+  }
+  // How far to normalise the text neighbours' similarity.
+  {
+    double best = -1;
+    for (float normalization : {0.5f, 1.0f}) {
+      core::ItemKnnOptions k = recipe.text_knn;
+      k.normalization = normalization;
+      double v = 0;
+      for (const Fold& fold : folds) {
+        const auto m = core::FitItemKnn(
+            fold.side.item_text, core::ApplyWeighting(fold.split.train, {}), k);
+        v += ValidationNdcg(*m, fold.split, o) / folds.size();
+      }
+      say(absl::StrFormat("validation text-knn normalization %g: ndcg@10 %.4f",
+                          normalization, v));
+      if (v > best) {
+        best = v;
+        recipe.text_knn = k;
+      }
     }
   }
   recipe.als_bags = kAlsBags;
@@ -740,8 +797,9 @@ absl::StatusOr<SuiteResult> RunSplit(const SuiteOptions& o) {
                        recipe.item_knn.neighbours),
        final_fit.item_knn},
       {"text-knn",
-       absl::StrFormat("cosine on TF-IDF %s, %d neighbours",
+       absl::StrFormat("cosine on TF-IDF %s (normalisation %g), %d neighbours",
                        lastfm ? "tags" : "artist terms",
+                       recipe.text_knn.normalization,
                        recipe.text_knn.neighbours),
        final_fit.text_knn},
       {"content", "profile of content vectors (core/content.h)",

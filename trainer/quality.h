@@ -31,6 +31,9 @@ struct SuiteOptions {
   std::string lastfm_dir;     // ../shared/data/lastfm-hetrec2k
   std::string split_dir;      // ../shared/eval/lastfm-2k (lastfm-fixed)
   std::string spotify_csv;    // spotify_songs.csv (spotify-playlists)
+  // Optional for the lastfm suites: data_w_genres.csv, whose audio features
+  // and genres are joined to Last.fm artists by normalised name.
+  std::string artist_features_csv;
   int threads = 2;
   uint64_t seed = 42;
   int leave_k = 5;            // lastfm-leave-k
