@@ -391,8 +391,8 @@ std::vector<float> FitBlendWeights(
     std::vector<float> weights,
     const std::function<double(const std::vector<float>&)>& evaluate,
     int passes) {
-  static constexpr float kGrid[] = {0.0f,  0.02f, 0.05f, 0.1f, 0.25f,
-                                    0.5f,  1.0f,  2.0f,  4.0f};
+  static constexpr float kGrid[] = {0.0f, 0.05f, 0.1f, 0.25f,
+                                    0.5f, 1.0f,  2.0f, 4.0f};
   double best = evaluate(weights);
   for (int pass = 0; pass < passes; ++pass) {
     for (size_t c = 0; c < weights.size(); ++c) {

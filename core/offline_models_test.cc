@@ -445,7 +445,7 @@ TEST(FitBlendWeightsTest, NeverTriesAllZeros) {
   };
   const std::vector<float> w = FitBlendWeights({1, 1}, evaluate);
   EXPECT_GT(calls, 1);
-  EXPECT_THAT(w, ElementsAre(0.0f, 0.02f));
+  EXPECT_THAT(w, ElementsAre(0.0f, 0.05f));
 }
 
 TEST(FitBlendWeightsTest, KeepsTheStartWhenNothingIsBetter) {

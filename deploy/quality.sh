@@ -13,7 +13,7 @@ shared="${1:-$root/../shared}"
 out="$root/build/quality"
 doc="$root/docs/QUALITY.md"
 
-"$root/deploy/build.sh" recsys-train >/dev/null
+"$root/deploy/build.sh" --target recsys-train >/dev/null
 trainer="$root/build/bin/recsys-train"
 mkdir -p "$out"
 

@@ -77,12 +77,13 @@ ABSL_FLAG(std::string, suite, "lastfm-fixed",
           "lastfm-leave-k, lastfm-cold, spotify-playlists; see "
           "docs/QUALITY.md).");
 ABSL_FLAG(std::string, lastfm_dir, "",
-          "evaluate: the HetRec Last.fm-2k folder (user_artists.dat, ...).");
+          "The HetRec Last.fm-2k folder (user_artists.dat, ...): --source=lastfm "
+          "and the lastfm evaluation suites.");
 ABSL_FLAG(std::string, split_dir, "",
           "evaluate: the fixed split folder (train.tsv, test.tsv, users.txt, "
           "items.txt) of the lastfm-fixed suite.");
 ABSL_FLAG(std::string, spotify_csv, "",
-          "evaluate: spotify_songs.csv for the spotify-playlists suite.");
+          "spotify_songs.csv: --source=spotify and the spotify-playlists suite.");
 ABSL_FLAG(std::string, artist_features_csv, "",
           "evaluate (lastfm suites): Spotify artist features "
           "(data_w_genres.csv) joined to the artists by normalised name.");

@@ -24,6 +24,8 @@ namespace {
 // Validation folds model selection averages over, and ALS fits per model.
 constexpr int kValidationFolds = 2;
 constexpr int kAlsBags = 5;
+// Users scored per validation fold.
+constexpr int kValidationUsers = 1000;
 // spotify-playlists: every eligible playlist is a test playlist in one of
 // this many runs, whose results are averaged (one run's 90-odd test
 // playlists are too few to rank models that are close).
@@ -162,23 +164,22 @@ absl::StatusOr<SideInfo> LastfmSideInformation(
     }
   }
   side.item_text = TfIdf(items, catalog.tags.size(), tag_counts);
+  absl::flat_hash_map<std::string, uint32_t> user_of;
+  for (size_t u = 0; u < user_ids.size(); ++u) user_of[user_ids[u]] = u;
   {
     std::vector<SparseEntry> entries;
     for (size_t lu = 0; lu < lastfm.user_tags.size(); ++lu) {
-      const auto u = std::find(user_ids.begin(), user_ids.end(),
-                               lastfm.dataset.users[lu].id);
-      if (u == user_ids.end()) continue;
+      const auto u = user_of.find(lastfm.dataset.users[lu].id);
+      if (u == user_of.end()) continue;
       for (const auto& [tag, artists] : lastfm.user_tags[lu]) {
-        entries.push_back({static_cast<uint32_t>(u - user_ids.begin()), tag,
-                           std::log1p(static_cast<float>(artists))});
+        entries.push_back(
+            {u->second, tag, std::log1p(static_cast<float>(artists))});
       }
     }
     side.user_text = SparseRows::FromEntries(
         user_ids.size(), catalog.tags.size(), std::move(entries));
   }
   side.content = core::ContentVectors(catalog);
-  absl::flat_hash_map<std::string, uint32_t> user_of;
-  for (size_t u = 0; u < user_ids.size(); ++u) user_of[user_ids[u]] = u;
   side.friends.resize(user_ids.size());
   for (const auto& [a, b] : lastfm.friendships) {
     const auto ua = user_of.find(lastfm.dataset.users[a].id);
@@ -538,7 +539,106 @@ double ValidationNdcg(const OfflineRecommender& m, const EvalSplit& val,
   eo.num_threads = o.threads;
   eo.ranking_only = true;
   eo.curve_length = 20;
+  // A seeded sample bounds the cost of the hundreds of blend candidates;
+  // every candidate sees the same users.
+  eo.max_users = kValidationUsers;
+  eo.seed = o.seed;
   return core::Evaluate(m, val, eo).metrics.at("ndcg@10");
+}
+
+// A validation fold: a split of the suite's train side and the side
+// information built without the fold's validation pairs.
+struct Fold {
+  EvalSplit split;
+  SideInfo side;
+};
+
+// NDCG@10 of the model built by `fit` on each fold, averaged.
+absl::StatusOr<double> FoldsNdcg(
+    const std::vector<Fold>& folds, const SuiteOptions& o,
+    const std::function<absl::StatusOr<std::unique_ptr<OfflineRecommender>>(
+        const Fold&)>& fit) {
+  double v = 0;
+  for (const Fold& fold : folds) {
+    ASSIGN_OR_RETURN(const std::unique_ptr<OfflineRecommender> m, fit(fold));
+    v += ValidationNdcg(*m, fold.split, o) / folds.size();
+  }
+  return v;
+}
+
+// ALS hyper-parameters on validation, in two stages to bound the work:
+// factors, regularisation and alpha with the text rows at a middle weight,
+// then the text rows' weight. The pure-CF ALS keeps the first stage's
+// settings without text rows.
+absl::Status TuneAls(const std::vector<Fold>& folds, bool cold,
+                     const SuiteOptions& o, Recipe& recipe) {
+  double best = -1;
+  auto consider = [&](const core::AlsModelOptions& a) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        const double v,
+        FoldsNdcg(folds, o,
+                  [&](const Fold& fold)
+                      -> absl::StatusOr<std::unique_ptr<OfflineRecommender>> {
+                    return FitCf(fold.split.train, fold.side, a, cold);
+                  }));
+    if (o.progress) {
+      o.progress(absl::StrFormat("validation %s: ndcg@10 %.4f",
+                                 AlsDescription(a), v));
+    }
+    if (v > best) {
+      best = v;
+      recipe.als = a;
+    }
+    return absl::OkStatus();
+  };
+  const core::AlsModelOptions start = recipe.als;
+  for (int factors : {32, 64}) {
+    for (float reg : {0.01f, 1.0f, 10.0f}) {
+      for (float alpha : {1.0f, 2.0f}) {
+        core::AlsModelOptions a = start;
+        a.als.factors = factors;
+        a.als.regularization = reg;
+        a.als.alpha = alpha;
+        a.side_rows_weight = 0.3f;
+        RETURN_IF_ERROR(consider(a));
+      }
+    }
+  }
+  recipe.cf_als = recipe.als;
+  recipe.cf_als.side_rows_weight = 0.0f;
+  for (float side_weight : {0.0f, 0.1f, 1.0f}) {
+    core::AlsModelOptions a = recipe.cf_als;
+    a.side_rows_weight = side_weight;
+    RETURN_IF_ERROR(consider(a));
+  }
+  return absl::OkStatus();
+}
+
+// How far to normalise the text neighbours' similarity, on validation.
+void TuneTextKnn(const std::vector<Fold>& folds, const SuiteOptions& o,
+                 Recipe& recipe) {
+  double best = -1;
+  for (float normalization : {0.5f, 1.0f}) {
+    core::ItemKnnOptions k = recipe.text_knn;
+    k.normalization = normalization;
+    const double v =
+        *FoldsNdcg(folds, o,
+                   [&](const Fold& fold)
+                       -> absl::StatusOr<std::unique_ptr<OfflineRecommender>> {
+                     return core::FitItemKnn(
+                         fold.side.item_text,
+                         core::ApplyWeighting(fold.split.train, {}), k);
+                   });
+    if (o.progress) {
+      o.progress(absl::StrFormat(
+          "validation text-knn normalization %g: ndcg@10 %.4f", normalization,
+          v));
+    }
+    if (v > best) {
+      best = v;
+      recipe.text_knn = k;
+    }
+  }
 }
 
 }  // namespace
@@ -591,10 +691,6 @@ absl::StatusOr<SuiteResult> RunSplit(const SuiteOptions& o) {
   // never sees a test pair, and on a fold it does not see that fold's
   // validation pairs either, so tuning cannot learn to trust a signal that
   // would leak there and not on test.
-  struct Fold {
-    EvalSplit split;
-    SideInfo side;
-  };
   std::vector<Fold> folds;
   for (int f = 1; f <= kValidationFolds; ++f) {
     Fold fold;
@@ -628,66 +724,8 @@ absl::StatusOr<SuiteResult> RunSplit(const SuiteOptions& o) {
   recipe.item_knn.num_threads = recipe.text_knn.num_threads = o.threads;
   recipe.project_cold_items = cold;
 
-  // ALS hyper-parameters on validation, in two stages to bound the work:
-  // factors, regularisation and alpha with the text rows at a middle
-  // weight, then the text rows' weight. The pure-CF ALS keeps the first
-  // stage's settings without text rows.
-  {
-    double best = -1;
-    auto consider = [&](const core::AlsModelOptions& a) -> absl::Status {
-      double v = 0;
-      for (const Fold& fold : folds) {
-        ASSIGN_OR_RETURN(auto m, FitCf(fold.split.train, fold.side, a, cold));
-        v += ValidationNdcg(*m, fold.split, o) / folds.size();
-      }
-      say(absl::StrFormat("validation %s: ndcg@10 %.4f", AlsDescription(a), v));
-      if (v > best) {
-        best = v;
-        recipe.als = a;
-      }
-      return absl::OkStatus();
-    };
-    const core::AlsModelOptions start = recipe.als;
-    for (int factors : {32, 64}) {
-      for (float reg : {0.01f, 1.0f, 10.0f}) {
-        for (float alpha : {1.0f, 2.0f}) {
-          core::AlsModelOptions a = start;
-          a.als.factors = factors;
-          a.als.regularization = reg;
-          a.als.alpha = alpha;
-          a.side_rows_weight = 0.3f;
-          RETURN_IF_ERROR(consider(a));
-        }
-      }
-    }
-    recipe.cf_als = recipe.als;
-    recipe.cf_als.side_rows_weight = 0.0f;
-    for (float side_weight : {0.0f, 0.1f, 1.0f}) {
-      core::AlsModelOptions a = recipe.cf_als;
-      a.side_rows_weight = side_weight;
-      RETURN_IF_ERROR(consider(a));
-    }
-  }
-  // How far to normalise the text neighbours' similarity.
-  {
-    double best = -1;
-    for (float normalization : {0.5f, 1.0f}) {
-      core::ItemKnnOptions k = recipe.text_knn;
-      k.normalization = normalization;
-      double v = 0;
-      for (const Fold& fold : folds) {
-        const auto m = core::FitItemKnn(
-            fold.side.item_text, core::ApplyWeighting(fold.split.train, {}), k);
-        v += ValidationNdcg(*m, fold.split, o) / folds.size();
-      }
-      say(absl::StrFormat("validation text-knn normalization %g: ndcg@10 %.4f",
-                          normalization, v));
-      if (v > best) {
-        best = v;
-        recipe.text_knn = k;
-      }
-    }
-  }
+  RETURN_IF_ERROR(TuneAls(folds, cold, o, recipe));
+  TuneTextKnn(folds, o, recipe);
   recipe.als_bags = kAlsBags;
   std::vector<Fitted> on_folds;
   for (const Fold& fold : folds) {
