@@ -24,8 +24,6 @@ namespace {
 // Validation folds model selection averages over, and ALS fits per model.
 constexpr int kValidationFolds = 2;
 constexpr int kAlsBags = 5;
-// Users scored per validation fold.
-constexpr int kValidationUsers = 1000;
 // spotify-playlists: every eligible playlist is a test playlist in one of
 // this many runs, whose results are averaged (one run's 90-odd test
 // playlists are too few to rank models that are close).
@@ -539,10 +537,6 @@ double ValidationNdcg(const OfflineRecommender& m, const EvalSplit& val,
   eo.num_threads = o.threads;
   eo.ranking_only = true;
   eo.curve_length = 20;
-  // A seeded sample bounds the cost of the hundreds of blend candidates;
-  // every candidate sees the same users.
-  eo.max_users = kValidationUsers;
-  eo.seed = o.seed;
   return core::Evaluate(m, val, eo).metrics.at("ndcg@10");
 }
 
