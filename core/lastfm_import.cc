@@ -391,8 +391,8 @@ absl::StatusOr<LastfmData> ReadLastfm(const LastfmOptions& options) {
   NumericIndex user_index;
   RETURN_IF_ERROR(
       ReadUserArtists(options, excluded, artist_index, data, user_index));
-  RETURN_IF_ERROR(ReadTagAssignments(options, excluded, artist_index,
-                                     tag_index, user_index, data));
+  RETURN_IF_ERROR(ReadTagAssignments(options, excluded, artist_index, tag_index,
+                                     user_index, data));
   AssignGenres(options.num_genre_tags, data);
   Catalog& catalog = data.dataset.catalog;
   catalog.tags = data.tag_names;

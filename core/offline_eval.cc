@@ -99,7 +99,8 @@ absl::StatusOr<std::vector<SparseEntry>> ReadPairs(
 EvalSplit FromEntries(const SparseRows& all, std::vector<SparseEntry> train,
                       std::vector<SparseEntry> test) {
   EvalSplit split;
-  split.train = SparseRows::FromEntries(all.rows(), all.cols(), std::move(train));
+  split.train =
+      SparseRows::FromEntries(all.rows(), all.cols(), std::move(train));
   split.test = SparseRows::FromEntries(all.rows(), all.cols(), std::move(test));
   return split;
 }
@@ -115,9 +116,9 @@ absl::StatusOr<EvalSplit> ReadFixedSplit(const std::string& dir,
   ASSIGN_OR_RETURN(IdList items, ReadIdList(items_path));
   const std::string train_path = absl::StrCat(dir, "/train.tsv");
   const std::string test_path = absl::StrCat(dir, "/test.tsv");
-  ASSIGN_OR_RETURN(
-      std::vector<SparseEntry> train,
-      ReadPairs(train_path, users.index, items.index, /*disjoint_from=*/nullptr));
+  ASSIGN_OR_RETURN(std::vector<SparseEntry> train,
+                   ReadPairs(train_path, users.index, items.index,
+                             /*disjoint_from=*/nullptr));
   PairSet in_train;
   for (const SparseEntry& e : train) in_train.emplace(e.row, e.col);
   ASSIGN_OR_RETURN(std::vector<SparseEntry> test,
@@ -250,12 +251,12 @@ EvalResult Evaluate(const OfflineRecommender& model, const EvalSplit& split,
   }
   std::vector<uint32_t> by_popularity(n_items);
   std::iota(by_popularity.begin(), by_popularity.end(), 0);
-  std::stable_sort(by_popularity.begin(), by_popularity.end(),
-                   [&](uint32_t a, uint32_t b) {
-                     return listeners[a] > listeners[b];
-                   });
+  std::stable_sort(
+      by_popularity.begin(), by_popularity.end(),
+      [&](uint32_t a, uint32_t b) { return listeners[a] > listeners[b]; });
   std::vector<int64_t> popularity_rank(n_items);
-  for (int64_t r = 0; r < n_items; ++r) popularity_rank[by_popularity[r]] = r + 1;
+  for (int64_t r = 0; r < n_items; ++r)
+    popularity_rank[by_popularity[r]] = r + 1;
 
   // Users to score: a test entry among the candidates.
   std::vector<uint32_t> users;
@@ -351,8 +352,9 @@ EvalResult Evaluate(const OfflineRecommender& model, const EvalSplit& split,
             const float na = div.row(top[a]).norm();
             const float nc = div.row(top[c]).norm();
             const float cos =
-                na > 0 && nc > 0 ? div.row(top[a]).dot(div.row(top[c])) / (na * nc)
-                                 : 0.0f;
+                na > 0 && nc > 0
+                    ? div.row(top[a]).dot(div.row(top[c])) / (na * nc)
+                    : 0.0f;
             sum += 1.0 - cos;
             ++pairs;
           }

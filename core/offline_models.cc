@@ -54,9 +54,15 @@ SparseRows ApplyWeighting(const SparseRows& counts,
       const double c = val[j];
       double w = c;
       switch (options.weighting) {
-        case Weighting::kBinary: w = 1.0; break;
-        case Weighting::kLog1p: w = std::log1p(c); break;
-        case Weighting::kLinear: w = c; break;
+        case Weighting::kBinary:
+          w = 1.0;
+          break;
+        case Weighting::kLog1p:
+          w = std::log1p(c);
+          break;
+        case Weighting::kLinear:
+          w = c;
+          break;
         case Weighting::kBm25:
           w = c * (options.bm25_k1 + 1.0) /
               (options.bm25_k1 * length_norm[u] + c) * idf[idx[j]];
@@ -218,7 +224,8 @@ std::unique_ptr<OfflineRecommender> MakeProfileMatchModel(
 }
 
 std::unique_ptr<OfflineRecommender> MakeSocialModel(
-    std::vector<std::vector<uint32_t>> friends, const SparseRows& user_weights) {
+    std::vector<std::vector<uint32_t>> friends,
+    const SparseRows& user_weights) {
   return std::make_unique<SocialModel>(std::move(friends), user_weights);
 }
 
@@ -266,9 +273,9 @@ absl::StatusOr<std::unique_ptr<FactorModel>> FitAlsModel(
                            val[j] * options.side_rows_weight});
       }
     }
-    weighted = SparseRows::FromEntries(
-        weighted.rows() + options.side_rows.rows(), weighted.cols(),
-        std::move(entries));
+    weighted =
+        SparseRows::FromEntries(weighted.rows() + options.side_rows.rows(),
+                                weighted.cols(), std::move(entries));
   }
   ASSIGN_OR_RETURN(AlsFactors f, TrainImplicitAls(weighted, options.als));
   FactorMatrix users = f.user_factors.topRows(train.rows());
@@ -278,8 +285,7 @@ absl::StatusOr<std::unique_ptr<FactorModel>> FitAlsModel(
 
 FactorMatrix ProjectContentToCf(const FactorMatrix& content,
                                 const FactorMatrix& item_factors,
-                                const std::vector<bool>& has_cf,
-                                float ridge) {
+                                const std::vector<bool>& has_cf, float ridge) {
   const int64_t d = content.cols();
   Eigen::MatrixXf ctc = Eigen::MatrixXf::Zero(d, d);
   Eigen::MatrixXf cty = Eigen::MatrixXf::Zero(d, item_factors.cols());

@@ -95,8 +95,7 @@ struct AlsModelOptions {
 // projection elsewhere. `content` is items x d.
 FactorMatrix ProjectContentToCf(const FactorMatrix& content,
                                 const FactorMatrix& item_factors,
-                                const std::vector<bool>& has_cf,
-                                float ridge);
+                                const std::vector<bool>& has_cf, float ridge);
 
 struct ItemKnnOptions {
   int neighbours = 200;  // kept per item, >= 1

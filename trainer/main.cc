@@ -17,8 +17,8 @@
 #include "core/event_log.h"
 #include "core/explore_report.h"
 #include "core/lastfm_import.h"
-#include "core/spotify_songs_import.h"
 #include "core/logging.h"
+#include "core/spotify_songs_import.h"
 #include "core/status_macros.h"
 #include "core/training.h"
 #include "storage/rocksdb_model_store.h"
@@ -76,14 +76,16 @@ ABSL_FLAG(std::string, suite, "lastfm-fixed",
           "evaluate: the evaluation suite (lastfm-fixed, lastfm-random, "
           "lastfm-leave-k, lastfm-cold, spotify-playlists; see "
           "docs/QUALITY.md).");
-ABSL_FLAG(std::string, lastfm_dir, "",
-          "The HetRec Last.fm-2k folder (user_artists.dat, ...): --source=lastfm "
-          "and the lastfm evaluation suites.");
+ABSL_FLAG(
+    std::string, lastfm_dir, "",
+    "The HetRec Last.fm-2k folder (user_artists.dat, ...): --source=lastfm "
+    "and the lastfm evaluation suites.");
 ABSL_FLAG(std::string, split_dir, "",
           "evaluate: the fixed split folder (train.tsv, test.tsv, users.txt, "
           "items.txt) of the lastfm-fixed suite.");
-ABSL_FLAG(std::string, spotify_csv, "",
-          "spotify_songs.csv: --source=spotify and the spotify-playlists suite.");
+ABSL_FLAG(
+    std::string, spotify_csv, "",
+    "spotify_songs.csv: --source=spotify and the spotify-playlists suite.");
 ABSL_FLAG(std::string, artist_features_csv, "",
           "evaluate (lastfm suites): Spotify artist features "
           "(data_w_genres.csv) joined to the artists by normalised name.");
@@ -286,7 +288,8 @@ absl::Status QualityGate(const recsys::storage::RocksDbModelStore& store,
       "validation NDCG@10 %.4f vs %.4f of current version %s (margin %.4f)",
       new_it->second, old_it->second, *current, margin);
   if (drop <= margin) {
-    Log(LogLevel::kInfo, "quality_gate", {{"result", "pass"}, {"detail", detail}});
+    Log(LogLevel::kInfo, "quality_gate",
+        {{"result", "pass"}, {"detail", detail}});
     return absl::OkStatus();
   }
   if (absl::GetFlag(FLAGS_force)) {
@@ -294,10 +297,11 @@ absl::Status QualityGate(const recsys::storage::RocksDbModelStore& store,
         {{"result", "forced"}, {"detail", detail}});
     return absl::OkStatus();
   }
-  Log(LogLevel::kError, "quality_gate", {{"result", "refused"}, {"detail", detail}});
-  return absl::FailedPreconditionError(absl::StrCat(
-      "quality gate: not publishing, ", detail,
-      "; pass --force to publish anyway"));
+  Log(LogLevel::kError, "quality_gate",
+      {{"result", "refused"}, {"detail", detail}});
+  return absl::FailedPreconditionError(
+      absl::StrCat("quality gate: not publishing, ", detail,
+                   "; pass --force to publish anyway"));
 }
 
 absl::Status Train() {
@@ -340,16 +344,17 @@ absl::Status WriteText(const std::string& path, const std::string& text) {
 // The metric columns of reports, in order.
 const std::vector<std::string>& ReportMetrics() {
   static const auto* names = new std::vector<std::string>{
-      "ndcg@10", "recall@10", "recall@20", "ndcg@20", "map@10",
-      "precision@10", "map@20", "precision@20", "auc", "coverage@10",
-      "novelty@10", "diversity@10", "users"};
+      "ndcg@10",      "recall@10",    "recall@20",    "ndcg@20", "map@10",
+      "precision@10", "map@20",       "precision@20", "auc",     "coverage@10",
+      "novelty@10",   "diversity@10", "users"};
   return *names;
 }
 
 std::string MarkdownTable(const recsys::trainer::SuiteResult& r) {
-  std::string md = absl::StrCat("### ", r.suite, "\n\n", r.description,
-                                ".\n\n| model |");
-  for (const std::string& m : ReportMetrics()) absl::StrAppend(&md, " ", m, " |");
+  std::string md =
+      absl::StrCat("### ", r.suite, "\n\n", r.description, ".\n\n| model |");
+  for (const std::string& m : ReportMetrics())
+    absl::StrAppend(&md, " ", m, " |");
   absl::StrAppend(&md, "\n|---|");
   for (size_t i = 0; i < ReportMetrics().size(); ++i) md += "---|";
   md += "\n";
@@ -371,7 +376,8 @@ std::string MarkdownTable(const recsys::trainer::SuiteResult& r) {
   for (const auto& row : r.rows)
     absl::StrAppend(&md, "- `", row.name, "`: ", row.description, "\n");
   md += "\nNotes:\n\n";
-  for (const std::string& note : r.notes) absl::StrAppend(&md, "- ", note, "\n");
+  for (const std::string& note : r.notes)
+    absl::StrAppend(&md, "- ", note, "\n");
   return md;
 }
 
@@ -390,10 +396,12 @@ absl::Status WriteEvaluation(const recsys::trainer::SuiteResult& r,
       if (it != row.result.metrics.end()) s.metrics.emplace_back(m, it->second);
     }
     for (const auto& [k, v] : row.result.metrics)
-      absl::StrAppend(&tsv, row.name, "\t", k, "\t", absl::StrFormat("%.6f", v), "\n");
+      absl::StrAppend(&tsv, row.name, "\t", k, "\t", absl::StrFormat("%.6f", v),
+                      "\n");
     for (size_t k = 0; k < row.result.recall_curve.size(); ++k) {
       absl::StrAppend(&curves, row.name, "\t", k + 1, "\t",
-                      absl::StrFormat("%.6f", row.result.recall_curve[k]), "\n");
+                      absl::StrFormat("%.6f", row.result.recall_curve[k]),
+                      "\n");
     }
   }
   RETURN_IF_ERROR(WriteText(base + ".metrics.tsv", tsv));
@@ -402,7 +410,8 @@ absl::Status WriteEvaluation(const recsys::trainer::SuiteResult& r,
   if (r.dataset != nullptr) {
     recsys::core::ExploreReportOptions ro;
     ro.title = absl::StrCat("Evaluation suite ", r.suite);
-    ro.dataset_description = absl::StrCat(r.import_report, ". ", r.description, ".");
+    ro.dataset_description =
+        absl::StrCat(r.import_report, ". ", r.description, ".");
     RETURN_IF_ERROR(recsys::core::WriteExploreReport(base + ".html", *r.dataset,
                                                      summaries, ro));
   }
@@ -444,8 +453,8 @@ absl::Status Evaluate() {
     std::fputs("model\tuser\trank\titem\tscore\n", top);
     o.on_list = [top](const std::string& model, const std::string& user,
                       int rank, const std::string& item, float score) {
-      std::fprintf(top, "%s\t%s\t%d\t%s\t%.6g\n", model.c_str(),
-                   user.c_str(), rank, item.c_str(), score);
+      std::fprintf(top, "%s\t%s\t%d\t%s\t%.6g\n", model.c_str(), user.c_str(),
+                   rank, item.c_str(), score);
     };
   }
   absl::StatusOr<recsys::trainer::SuiteResult> r = recsys::trainer::RunSuite(o);

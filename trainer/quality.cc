@@ -71,9 +71,9 @@ struct SuiteData {
 };
 
 // TF-IDF rows: log(1 + count) x log(items / items with the term).
-SparseRows TfIdf(int64_t items, int64_t terms,
-                 const std::vector<std::vector<std::pair<uint32_t, float>>>&
-                     counts) {
+SparseRows TfIdf(
+    int64_t items, int64_t terms,
+    const std::vector<std::vector<std::pair<uint32_t, float>>>& counts) {
   std::vector<int64_t> df(terms, 0);
   for (const auto& row : counts) {
     for (const auto& [t, c] : row) ++df[t];
@@ -193,15 +193,15 @@ absl::Status SetLastfmSide(const SuiteOptions& o, SuiteData* data) {
   if (!o.artist_features_csv.empty()) {
     ASSIGN_OR_RETURN(core::ArtistFeaturesData f,
                      core::ReadArtistFeatures(o.artist_features_csv));
-    data->notes.push_back(absl::StrCat("Spotify artist features: ",
-                                       f.report.ToString()));
+    data->notes.push_back(
+        absl::StrCat("Spotify artist features: ", f.report.ToString()));
     features = std::make_shared<const core::ArtistFeaturesData>(std::move(f));
   }
-  data->side = [dir = o.lastfm_dir, features, users = data->user_ids,
-                items = data->item_ids](
-                   const std::vector<const SparseRows*>& hidden) {
-    return LastfmSideInformation(dir, features.get(), users, items, hidden);
-  };
+  data->side =
+      [dir = o.lastfm_dir, features, users = data->user_ids,
+       items = data->item_ids](const std::vector<const SparseRows*>& hidden) {
+        return LastfmSideInformation(dir, features.get(), users, items, hidden);
+      };
   return absl::OkStatus();
 }
 
@@ -234,7 +234,8 @@ absl::StatusOr<SuiteData> LoadLastfmResplit(const SuiteOptions& o) {
   } else {
     data.split = core::ColdItemSplit(all, o.cold_fraction, o.seed);
   }
-  for (const core::User& u : lastfm.dataset.users) data.user_ids.push_back(u.id);
+  for (const core::User& u : lastfm.dataset.users)
+    data.user_ids.push_back(u.id);
   for (const core::Track& t : lastfm.dataset.catalog.tracks)
     data.item_ids.push_back(t.id);
   data.dataset = std::make_shared<core::Dataset>(std::move(lastfm.dataset));
@@ -347,8 +348,8 @@ absl::StatusOr<SuiteData> LoadSpotifyPlaylists(const SuiteOptions& o) {
   side->friends.resize(d.users.size());
   for (const core::Track& t : d.catalog.tracks)
     side->item_artist.push_back(t.artist);
-  side->user_text = SparseRows::FromEntries(d.users.size(),
-                                            d.catalog.artists.size(), {});
+  side->user_text =
+      SparseRows::FromEntries(d.users.size(), d.catalog.artists.size(), {});
   // Nothing here comes from playlist membership, so nothing to hide.
   data.side = [side](const std::vector<const SparseRows*>&)
       -> absl::StatusOr<SideInfo> { return *side; };
@@ -378,20 +379,17 @@ core::AlsModelOptions Bm25Als(const SuiteOptions& o) {
 }
 
 std::string AlsDescription(const core::AlsModelOptions& a) {
-  return absl::StrFormat("ALS %s, %d factors, reg %g, alpha %g, %d it.%s",
-                         a.weighting.weighting == core::Weighting::kBm25
-                             ? absl::StrFormat("bm25 (K1 %g, B %g)",
-                                               a.weighting.bm25_k1,
-                                               a.weighting.bm25_b)
-                             : a.weighting.weighting == core::Weighting::kLog1p
-                                   ? "log1p"
-                                   : "linear",
-                         a.als.factors, a.als.regularization, a.als.alpha,
-                         a.als.iterations,
-                         a.side_rows_weight > 0
-                             ? absl::StrFormat(", text rows x %g",
-                                               a.side_rows_weight)
-                             : "");
+  return absl::StrFormat(
+      "ALS %s, %d factors, reg %g, alpha %g, %d it.%s",
+      a.weighting.weighting == core::Weighting::kBm25
+          ? absl::StrFormat("bm25 (K1 %g, B %g)", a.weighting.bm25_k1,
+                            a.weighting.bm25_b)
+      : a.weighting.weighting == core::Weighting::kLog1p ? "log1p"
+                                                         : "linear",
+      a.als.factors, a.als.regularization, a.als.alpha, a.als.iterations,
+      a.side_rows_weight > 0
+          ? absl::StrFormat(", text rows x %g", a.side_rows_weight)
+          : "");
 }
 
 // Models fitted on one train matrix, shared by the validation and the final
@@ -411,7 +409,7 @@ struct Recipe {
   core::AlsModelOptions als;
   core::ItemKnnOptions item_knn;
   core::ItemKnnOptions text_knn;
-  core::AlsModelOptions cf_als;  // als without side rows
+  core::AlsModelOptions cf_als;     // als without side rows
   bool project_cold_items = false;  // content->CF projection for ALS
   int als_bags = 1;
 };
@@ -430,8 +428,8 @@ absl::StatusOr<std::unique_ptr<core::FactorModel>> FitCf(
     for (int64_t u = 0; u < train.rows(); ++u) {
       for (uint32_t i : train.RowIndices(u)) has_cf[i] = true;
     }
-    FactorMatrix projected =
-        core::ProjectContentToCf(side.content, als->item_factors(), has_cf, 1.0f);
+    FactorMatrix projected = core::ProjectContentToCf(
+        side.content, als->item_factors(), has_cf, 1.0f);
     als = std::make_unique<core::FactorModel>(als->user_factors(),
                                               std::move(projected));
   }
@@ -523,9 +521,9 @@ enum : int {
 std::vector<HybridModel::Component> Components(
     const Fitted& f, const std::vector<float>& weights) {
   std::vector<HybridModel::Component> c = {
-      {"als-text", f.als},      {"als", f.als_cf},
-      {"item-knn", f.item_knn}, {"text-knn", f.text_knn},
-      {"content", f.content},   {"social", f.social},
+      {"als-text", f.als},        {"als", f.als_cf},
+      {"item-knn", f.item_knn},   {"text-knn", f.text_knn},
+      {"content", f.content},     {"social", f.social},
       {"user-tags", f.user_tags}, {"artist-knn", f.artist_knn}};
   for (size_t i = 0; i < c.size(); ++i) c[i].weight = weights[i];
   return c;
@@ -576,8 +574,8 @@ absl::Status TuneAls(const std::vector<Fold>& folds, bool cold,
                     return FitCf(fold.split.train, fold.side, a, cold);
                   }));
     if (o.progress) {
-      o.progress(absl::StrFormat("validation %s: ndcg@10 %.4f",
-                                 AlsDescription(a), v));
+      o.progress(
+          absl::StrFormat("validation %s: ndcg@10 %.4f", AlsDescription(a), v));
     }
     if (v > best) {
       best = v;
@@ -624,9 +622,9 @@ void TuneTextKnn(const std::vector<Fold>& folds, const SuiteOptions& o,
                          core::ApplyWeighting(fold.split.train, {}), k);
                    });
     if (o.progress) {
-      o.progress(absl::StrFormat(
-          "validation text-knn normalization %g: ndcg@10 %.4f", normalization,
-          v));
+      o.progress(
+          absl::StrFormat("validation text-knn normalization %g: ndcg@10 %.4f",
+                          normalization, v));
     }
     if (v > best) {
       best = v;
@@ -652,7 +650,8 @@ absl::StatusOr<SuiteResult> RunSplit(const SuiteOptions& o) {
   }
   const bool lastfm = o.suite.rfind("lastfm", 0) == 0;
   if (lastfm && o.lastfm_dir.empty())
-    return absl::InvalidArgumentError(absl::StrCat(o.suite, " needs --lastfm_dir"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(o.suite, " needs --lastfm_dir"));
   auto say = [&](const std::string& line) {
     if (o.progress) o.progress(line);
   };
@@ -672,7 +671,8 @@ absl::StatusOr<SuiteResult> RunSplit(const SuiteOptions& o) {
       "%d users x %d items; %d train and %d test interactions%s",
       data.split.train.rows(), data.split.train.cols(), data.split.train.nnz(),
       data.split.test.nnz(),
-      cold ? absl::StrFormat("; %d held-out items ranked", data.split.candidates.size())
+      cold ? absl::StrFormat("; %d held-out items ranked",
+                             data.split.candidates.size())
            : "");
   result.notes = data.notes;
   result.dataset = data.dataset;
@@ -785,9 +785,9 @@ absl::StatusOr<SuiteResult> RunSplit(const SuiteOptions& o) {
     }
   }
   result.notes.push_back(absl::StrCat(
-      "Chosen on ", folds.size(), " validation fold(s) carved out of train: ",
-      AlsDescription(recipe.als), ", averaged over ", kAlsBags,
-      " seeds; blend weights: ",
+      "Chosen on ", folds.size(),
+      " validation fold(s) carved out of train: ", AlsDescription(recipe.als),
+      ", averaged over ", kAlsBags, " seeds; blend weights: ",
       absl::StrJoin(blends, "; ",
                     [](std::string* out, const Blend& b) {
                       absl::StrAppend(out, b.name, " ", b.weight_text);

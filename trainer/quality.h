@@ -27,17 +27,17 @@
 namespace recsys::trainer {
 
 struct SuiteOptions {
-  std::string suite;          // one of the names above
-  std::string lastfm_dir;     // ../shared/data/lastfm-hetrec2k
-  std::string split_dir;      // ../shared/eval/lastfm-2k (lastfm-fixed)
-  std::string spotify_csv;    // spotify_songs.csv (spotify-playlists)
+  std::string suite;        // one of the names above
+  std::string lastfm_dir;   // ../shared/data/lastfm-hetrec2k
+  std::string split_dir;    // ../shared/eval/lastfm-2k (lastfm-fixed)
+  std::string spotify_csv;  // spotify_songs.csv (spotify-playlists)
   // Optional for the lastfm suites: data_w_genres.csv, whose audio features
   // and genres are joined to Last.fm artists by normalised name.
   std::string artist_features_csv;
   int threads = 2;
   uint64_t seed = 42;
-  int leave_k = 5;            // lastfm-leave-k
-  double cold_fraction = 0.1; // lastfm-cold
+  int leave_k = 5;                // lastfm-leave-k
+  double cold_fraction = 0.1;     // lastfm-cold
   int playlist_seed_tracks = 10;  // spotify-playlists
   // spotify-playlists: the one fold (0-4) of playlists to test on; -1 runs
   // all five and averages.
@@ -63,7 +63,7 @@ struct SuiteResult {
   std::string suite;
   std::shared_ptr<const core::Dataset> dataset;  // for the HTML report
   std::string import_report;                     // the importer's counts
-  std::string description;  // what was split how, sizes
+  std::string description;                       // what was split how, sizes
   std::vector<std::string> notes;  // leakage rules applied, tuning chosen
   std::vector<ModelRow> rows;
 };
