@@ -119,7 +119,8 @@ std::string FormatNumber(double v) {
   if (magnitude >= 1e6) return absl::StrFormat("%.3gM", v / 1e6);
   if (magnitude >= 1e4) return absl::StrFormat("%.3gk", v / 1e3);
   // Four digits below 10^4, or %g would write 1000 as "1e+03".
-  return absl::StrFormat(magnitude >= 1e3 ? "%.4g" : "%.3g", v);
+  return magnitude >= 1e3 ? absl::StrFormat("%.4g", v)
+                          : absl::StrFormat("%.3g", v);
 }
 
 std::string FormatMetric(double v) {
