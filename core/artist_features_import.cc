@@ -47,9 +47,7 @@ absl::StatusOr<Columns> RequireColumns(const TableReader& reader) {
   ASSIGN_OR_RETURN(c.artists, reader.Require(kArtists));
   ASSIGN_OR_RETURN(c.popularity, reader.Require(kPopularity));
   ASSIGN_OR_RETURN(c.count, reader.Require(kCount));
-  for (int f = 0; f < kNumAudioFeatures; ++f) {
-    ASSIGN_OR_RETURN(c.features[f], reader.Require(kAudioFeatureNames[f]));
-  }
+  ASSIGN_OR_RETURN(c.features, RequireAudioFeatureColumns(reader));
   return c;
 }
 
@@ -73,17 +71,7 @@ absl::StatusOr<ArtistFeatures> ParseRow(const TableReader& reader,
   }
   row.name = std::string(name);
   row.genres = SplitGenres(reader.field(columns.genres));
-  for (int f = 0; f < kNumAudioFeatures; ++f) {
-    const FeatureRange range = AudioFeatureRange(kAudioFeatureNames[f]);
-    ASSIGN_OR_RETURN(
-        row.audio[f],
-        ParseField<float>(
-            reader, columns.features[f], std::nullopt,
-            [range](absl::string_view text) {
-              return ParseNumberIn(text, range.min, range.max);
-            },
-            absl::StrCat("a number in [", range.min, ", ", range.max, "]")));
-  }
+  ASSIGN_OR_RETURN(row.audio, ParseAudioFeatures(reader, columns.features));
   ASSIGN_OR_RETURN(row.popularity, ParseField<float>(
                                        reader, columns.popularity, std::nullopt,
                                        [](absl::string_view text) {

@@ -1,10 +1,6 @@
 #include "core/explore_report.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "core/catalog.h"
+#include "core/text_io.h"
 
 namespace recsys::core {
 namespace {
@@ -1034,40 +1031,8 @@ std::string RenderExploreReport(const Dataset& dataset,
 absl::Status WriteExploreReport(const std::string& path, const Dataset& dataset,
                                 absl::Span<const ModelEvaluationSummary> models,
                                 const ExploreReportOptions& options) {
-  const std::string page = RenderExploreReport(dataset, models, options);
-  // The pid keeps two processes writing the same report from sharing a
-  // temporary file; the last rename wins, and both pages are whole.
-  const std::string temp = absl::StrCat(path, ".tmp.", ::getpid());
-  auto fail = [&](absl::string_view what) {
-    const int error = errno;
-    ::unlink(temp.c_str());
-    return absl::ErrnoToStatus(
-        error, absl::StrCat("cannot write report '", path, "': ", what));
-  };
-  const int fd =
-      ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return fail("open");
-  size_t written = 0;
-  while (written < page.size()) {
-    const ssize_t n = ::write(fd, page.data() + written, page.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const absl::Status status = fail("write");
-      ::close(fd);
-      return status;
-    }
-    written += static_cast<size_t>(n);
-  }
-  // Flushed before the rename: after a crash, `path` holds the old or the
-  // new page, never an empty file.
-  if (::fsync(fd) != 0) {
-    const absl::Status status = fail("fsync");
-    ::close(fd);
-    return status;
-  }
-  if (::close(fd) != 0) return fail("close");
-  if (::rename(temp.c_str(), path.c_str()) != 0) return fail("rename");
-  return absl::OkStatus();
+  return WriteFileAtomically(path,
+                             RenderExploreReport(dataset, models, options));
 }
 
 }  // namespace recsys::core

@@ -100,9 +100,7 @@ absl::StatusOr<Columns> RequireColumns(const TableReader& reader) {
   ASSIGN_OR_RETURN(c.playlist_id, reader.Require(kPlaylistId));
   ASSIGN_OR_RETURN(c.playlist_genre, reader.Require(kPlaylistGenre));
   ASSIGN_OR_RETURN(c.playlist_subgenre, reader.Require(kPlaylistSubgenre));
-  for (int f = 0; f < kNumAudioFeatures; ++f) {
-    ASSIGN_OR_RETURN(c.features[f], reader.Require(kAudioFeatureNames[f]));
-  }
+  ASSIGN_OR_RETURN(c.features, RequireAudioFeatureColumns(reader));
   return c;
 }
 
@@ -128,17 +126,7 @@ absl::StatusOr<TrackFields> ParseTrackFields(const TableReader& reader,
           reader, columns.popularity, std::nullopt,
           [](absl::string_view text) { return ParseNumberIn(text, 0, 100); },
           "a number in [0, 100]"));
-  for (int f = 0; f < kNumAudioFeatures; ++f) {
-    const FeatureRange range = AudioFeatureRange(kAudioFeatureNames[f]);
-    ASSIGN_OR_RETURN(
-        fields.audio[f],
-        ParseField<float>(
-            reader, columns.features[f], std::nullopt,
-            [range](absl::string_view text) {
-              return ParseNumberIn(text, range.min, range.max);
-            },
-            absl::StrCat("a number in [", range.min, ", ", range.max, "]")));
-  }
+  ASSIGN_OR_RETURN(fields.audio, ParseAudioFeatures(reader, columns.features));
   return fields;
 }
 

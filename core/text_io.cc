@@ -1,5 +1,8 @@
 #include "core/text_io.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -243,6 +246,71 @@ absl::Status CheckIndexRoom(size_t size, absl::string_view what,
   if (size >= std::numeric_limits<uint32_t>::max()) {
     return reader.Error(absl::StrCat("more than 2^32 - 1 ", what));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::array<int, kNumAudioFeatures>> RequireAudioFeatureColumns(
+    const TableReader& reader) {
+  std::array<int, kNumAudioFeatures> columns;
+  for (int f = 0; f < kNumAudioFeatures; ++f) {
+    ASSIGN_OR_RETURN(columns[f], reader.Require(kAudioFeatureNames[f]));
+  }
+  return columns;
+}
+
+absl::StatusOr<AudioFeatures> ParseAudioFeatures(
+    const TableReader& reader,
+    const std::array<int, kNumAudioFeatures>& columns) {
+  AudioFeatures audio;
+  for (int f = 0; f < kNumAudioFeatures; ++f) {
+    const FeatureRange range = AudioFeatureRange(kAudioFeatureNames[f]);
+    ASSIGN_OR_RETURN(
+        audio[f],
+        ParseField<float>(
+            reader, columns[f], std::nullopt,
+            [range](absl::string_view text) {
+              return ParseNumberIn(text, range.min, range.max);
+            },
+            absl::StrCat("a number in [", range.min, ", ", range.max, "]")));
+  }
+  return audio;
+}
+
+absl::Status WriteFileAtomically(const std::string& path,
+                                 absl::string_view contents) {
+  // The pid keeps two processes writing the same file from sharing a
+  // temporary file; the last rename wins, and both files are whole.
+  const std::string temp = absl::StrCat(path, ".tmp.", ::getpid());
+  auto fail = [&](absl::string_view what) {
+    const int error = errno;
+    ::unlink(temp.c_str());
+    return absl::ErrnoToStatus(
+        error, absl::StrCat("cannot write '", path, "': ", what));
+  };
+  const int fd =
+      ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return fail("open");
+  size_t written = 0;
+  while (written < contents.size()) {
+    const ssize_t n =
+        ::write(fd, contents.data() + written, contents.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const absl::Status status = fail("write");
+      ::close(fd);
+      return status;
+    }
+    written += static_cast<size_t>(n);
+  }
+  // Flushed before the rename: after a crash, `path` holds the old or the
+  // new contents, never an empty file.
+  if (::fsync(fd) != 0) {
+    const absl::Status status = fail("fsync");
+    ::close(fd);
+    return status;
+  }
+  if (::close(fd) != 0) return fail("close");
+  if (::rename(temp.c_str(), path.c_str()) != 0) return fail("rename");
   return absl::OkStatus();
 }
 

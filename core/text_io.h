@@ -9,6 +9,7 @@
 #ifndef RECSYS_CORE_TEXT_IO_H_
 #define RECSYS_CORE_TEXT_IO_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
@@ -22,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "core/catalog.h"
 
 namespace recsys::core {
 
@@ -153,6 +155,24 @@ struct FeatureRange {
 };
 // `name` is one of kAudioFeatureNames.
 FeatureRange AudioFeatureRange(absl::string_view name);
+
+// The columns of the nine kAudioFeatureNames, in that order, or
+// INVALID_ARGUMENT naming the first one the header lacks.
+absl::StatusOr<std::array<int, kNumAudioFeatures>> RequireAudioFeatureColumns(
+    const TableReader& reader);
+
+// The current row's audio features from `columns` (as returned above), each
+// required and within AudioFeatureRange; INVALID_ARGUMENT otherwise.
+absl::StatusOr<AudioFeatures> ParseAudioFeatures(
+    const TableReader& reader,
+    const std::array<int, kNumAudioFeatures>& columns);
+
+// Writes `contents` to `path` atomically: to "<path>.tmp.<pid>", fsynced,
+// then renamed over `path`, so a reader (or a crash) sees the old file or
+// the whole new one. The OS error's code naming the path on failure; the
+// temporary file is removed.
+absl::Status WriteFileAtomically(const std::string& path,
+                                 absl::string_view contents);
 
 using IdIndex = absl::flat_hash_map<std::string, uint32_t>;
 

@@ -20,6 +20,7 @@
 #include "core/logging.h"
 #include "core/spotify_songs_import.h"
 #include "core/status_macros.h"
+#include "core/text_io.h"
 #include "core/training.h"
 #include "storage/rocksdb_model_store.h"
 #include "trainer/quality.h"
@@ -328,15 +329,13 @@ absl::Status Train() {
   return absl::OkStatus();
 }
 
-// Writes `text` to `path`, naming the path on failure.
-absl::Status WriteText(const std::string& path, const std::string& text) {
-  std::FILE* f = std::fopen(path.c_str(), "w");
-  if (f == nullptr) {
-    return absl::InternalError(absl::StrCat("cannot write ", path));
-  }
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok) {
-    return absl::InternalError(absl::StrCat("cannot write ", path));
+// Creates `dir` and its parents when missing.
+absl::Status CreateDirectories(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot create ", dir, ": ", error.message()));
   }
   return absl::OkStatus();
 }
@@ -404,9 +403,12 @@ absl::Status WriteEvaluation(const recsys::trainer::SuiteResult& r,
                       "\n");
     }
   }
-  RETURN_IF_ERROR(WriteText(base + ".metrics.tsv", tsv));
-  RETURN_IF_ERROR(WriteText(base + ".curves.tsv", curves));
-  RETURN_IF_ERROR(WriteText(base + ".md", MarkdownTable(r)));
+  RETURN_IF_ERROR(
+      recsys::core::WriteFileAtomically(base + ".metrics.tsv", tsv));
+  RETURN_IF_ERROR(
+      recsys::core::WriteFileAtomically(base + ".curves.tsv", curves));
+  RETURN_IF_ERROR(
+      recsys::core::WriteFileAtomically(base + ".md", MarkdownTable(r)));
   if (r.dataset != nullptr) {
     recsys::core::ExploreReportOptions ro;
     ro.title = absl::StrCat("Evaluation suite ", r.suite);
@@ -435,14 +437,7 @@ absl::Status Evaluate() {
   const bool top_lists = absl::GetFlag(FLAGS_top_lists);
   if (top_lists && out_dir.empty())
     return absl::InvalidArgumentError("--top_lists needs --out_dir");
-  if (!out_dir.empty()) {
-    std::error_code error;
-    std::filesystem::create_directories(out_dir, error);
-    if (error) {
-      return absl::InternalError(
-          absl::StrCat("cannot create ", out_dir, ": ", error.message()));
-    }
-  }
+  if (!out_dir.empty()) RETURN_IF_ERROR(CreateDirectories(out_dir));
   std::FILE* top = nullptr;
   const std::string top_path =
       absl::StrCat(out_dir, "/", o.suite, ".top20.tsv");
@@ -510,12 +505,7 @@ absl::Status Rollback() {
 absl::Status ExportDemo() {
   const std::string out = absl::GetFlag(FLAGS_out);
   if (out.empty()) return absl::InvalidArgumentError("--out is required");
-  std::error_code error;
-  std::filesystem::create_directories(out, error);
-  if (error) {
-    return absl::InternalError(
-        absl::StrCat("cannot create ", out, ": ", error.message()));
-  }
+  RETURN_IF_ERROR(CreateDirectories(out));
   ASSIGN_OR_RETURN(const recsys::core::Dataset dataset, LoadDataset());
   recsys::core::DatasetFiles files;
   files.tracks_csv = out + "/tracks.csv";
