@@ -316,14 +316,6 @@ std::unique_ptr<OfflineRecommender> FitItemKnn(const SparseRows& item_features,
     for (float v : item_features.RowValues(i)) s += double{v} * v;
     squared_norm[i] = static_cast<float>(s);
   }
-  // Listeners (or feature count) per item, for the popularity penalty.
-  std::vector<float> penalty(n, 1.0f);
-  if (options.popularity_penalty > 0) {
-    for (int64_t i = 0; i < n; ++i) {
-      const float pop = static_cast<float>(item_features.RowIndices(i).size());
-      penalty[i] = pop > 0 ? std::pow(pop, -options.popularity_penalty) : 0.0f;
-    }
-  }
   std::vector<std::vector<std::pair<uint32_t, float>>> neighbours(n);
   ParallelFor(n, options.num_threads, 64, [&](int64_t begin, int64_t end) {
     std::vector<float> acc(n, 0.0f);
@@ -347,9 +339,8 @@ std::unique_ptr<OfflineRecommender> FitItemKnn(const SparseRows& item_features,
         const float denom =
             std::pow(std::pow(squared_norm[i], options.alpha) *
                          std::pow(squared_norm[j], 1.0f - options.alpha),
-                     options.normalization) +
-            options.shrink;
-        const float s = denom > 0 ? acc[j] / denom * penalty[j] : 0.0f;
+                     options.normalization);
+        const float s = denom > 0 ? acc[j] / denom : 0.0f;
         if (s > 0) sims.emplace_back(j, s);
         acc[j] = 0.0f;
       }

@@ -99,19 +99,15 @@ FactorMatrix ProjectContentToCf(const FactorMatrix& content,
 
 struct ItemKnnOptions {
   int neighbours = 200;  // kept per item, >= 1
-  // Similarity co(i, j) / (|i|^alpha |j|^(1 - alpha) + shrink), with |i|
+  // Similarity co(i, j) / (|i|^alpha |j|^(1 - alpha)), with |i|
   // the squared norm of i's profile (its listener count when binary): alpha
   // 0.5 is cosine, 1 is co(i, j) / |i|; other values favour popular or rare
   // neighbours.
   float alpha = 0.5f;
-  float shrink = 0.0f;
   // Raises the norm product to this power before dividing: 1 is the
   // similarity above, 0.5 normalises half way, leaving well-described
   // (often popular) items ahead; chosen on validation for tag profiles.
   float normalization = 1.0f;
-  // Divides each similarity by popularity(j)^popularity_penalty (RP3beta's
-  // beta): > 0 pushes the long tail.
-  float popularity_penalty = 0.0f;
   int num_threads = 2;
 };
 

@@ -335,19 +335,14 @@ TEST(FitItemKnnTest, AlphaOneIsTheConditionalProbability) {
   EXPECT_THAT(Scores(*model, 3, 4), Near({0.0f, 0.0f, 1.0f, 0.0f}));
 }
 
-TEST(FitItemKnnTest, PopularityPenaltyAndShrinkDivide) {
+TEST(FitItemKnnTest, HalfNormalisationDividesByTheRootOfTheNorms) {
   ItemKnnOptions o = KnnOptions();
-  o.popularity_penalty = 1.0f;
-  const auto penalised = FitItemKnn(FourItems(), Identity(4), o);
-  // Cosine / listeners(j): i1 has 2 listeners, i2 3.
-  EXPECT_THAT(Scores(*penalised, 0, 4),
-              Near({0.0f, 2 / std::sqrt(6.0f) / 2, 2.0f / 3 / 3, 0.0f}));
-
-  o.popularity_penalty = 0.0f;
-  o.shrink = 1.0f;
-  const auto shrunk = FitItemKnn(FourItems(), Identity(4), o);
-  EXPECT_THAT(Scores(*shrunk, 0, 4),
-              Near({0.0f, 2 / (std::sqrt(6.0f) + 1), 2.0f / 4, 0.0f}));
+  o.normalization = 0.5f;
+  const auto model = FitItemKnn(FourItems(), Identity(4), o);
+  // co(i0, j) / (|i0| |j|)^0.5 with squared norms 3, 2, 3: i1 2 / 6^0.25,
+  // i2 2 / 9^0.25.
+  EXPECT_THAT(Scores(*model, 0, 4), Near({0.0f, 2 / std::pow(6.0f, 0.25f),
+                                          2 / std::sqrt(3.0f), 0.0f}));
 }
 
 // ---------------------------------------------------------------- content,

@@ -884,45 +884,49 @@ absl::StatusOr<SuiteResult> RunSplit(const SuiteOptions& o) {
 absl::StatusOr<SuiteResult> RunSuite(const SuiteOptions& o) {
   if (o.suite != "spotify-playlists" || o.test_fold >= 0) return RunSplit(o);
   // Cross-validation over playlists: the mean over the folds, weighting
-  // each fold by its evaluated users.
-  SuiteResult total;
-  std::vector<double> users;
+  // each fold by its evaluated users. Notes every fold shares are kept once,
+  // the others (tuning choices, fold sizes) once per fold.
+  std::vector<SuiteResult> folds;
   for (int fold = 0; fold < kPlaylistFolds; ++fold) {
     SuiteOptions fo = o;
     fo.test_fold = fold;
     ASSIGN_OR_RETURN(SuiteResult r, RunSplit(fo));
-    if (fold == 0) {
-      total = r;
-      for (ModelRow& row : total.rows) {
-        for (auto& [k, v] : row.result.metrics) {
-          if (k != "users") v *= row.result.metrics.at("users");
-        }
-        for (double& x : row.result.recall_curve)
-          x *= row.result.metrics.at("users");
-      }
-      total.notes.clear();
-      continue;
-    }
-    for (size_t m = 0; m < r.rows.size(); ++m) {
-      ModelRow& row = total.rows[m];
-      const double n = r.rows[m].result.metrics.at("users");
-      for (auto& [k, v] : row.result.metrics) {
-        v += k == "users" ? n : r.rows[m].result.metrics.at(k) * n;
-      }
-      for (size_t k = 0; k < row.result.recall_curve.size(); ++k)
-        row.result.recall_curve[k] += r.rows[m].result.recall_curve[k] * n;
-    }
-    for (const std::string& note : r.notes) {
-      if (note.rfind("Chosen", 0) == 0)
-        total.notes.push_back(absl::StrCat("Fold ", fold, ": ", note));
-    }
+    folds.push_back(std::move(r));
   }
-  for (ModelRow& row : total.rows) {
-    const double n = std::max(1.0, row.result.metrics.at("users"));
-    for (auto& [k, v] : row.result.metrics) {
-      if (k != "users") v /= n;
+  SuiteResult total = folds[0];
+  total.notes.clear();
+  for (size_t m = 0; m < total.rows.size(); ++m) {
+    EvalResult& sum = total.rows[m].result;
+    for (auto& [k, v] : sum.metrics) v = 0;
+    std::fill(sum.recall_curve.begin(), sum.recall_curve.end(), 0.0);
+    double users = 0;
+    for (const SuiteResult& r : folds) {
+      const EvalResult& part = r.rows[m].result;
+      const double n = part.metrics.at("users");
+      users += n;
+      for (auto& [k, v] : sum.metrics) v += part.metrics.at(k) * n;
+      for (size_t k = 0; k < sum.recall_curve.size(); ++k)
+        sum.recall_curve[k] += part.recall_curve[k] * n;
     }
-    for (double& x : row.result.recall_curve) x /= n;
+    const double divisor = std::max(1.0, users);
+    for (auto& [k, v] : sum.metrics) v = k == "users" ? users : v / divisor;
+    for (double& x : sum.recall_curve) x /= divisor;
+  }
+  for (const std::string& note : folds[0].notes) {
+    const bool shared =
+        std::all_of(folds.begin(), folds.end(), [&](const SuiteResult& r) {
+          return std::find(r.notes.begin(), r.notes.end(), note) !=
+                 r.notes.end();
+        });
+    if (shared) total.notes.push_back(note);
+  }
+  for (size_t f = 0; f < folds.size(); ++f) {
+    for (const std::string& note : folds[f].notes) {
+      if (std::find(total.notes.begin(), total.notes.end(), note) ==
+          total.notes.end()) {
+        total.notes.push_back(absl::StrCat("Fold ", f, ": ", note));
+      }
+    }
   }
   total.description = absl::StrCat(
       total.description.substr(0, total.description.find(';')),
@@ -931,11 +935,6 @@ absl::StatusOr<SuiteResult> RunSuite(const SuiteOptions& o) {
       " folds (its first ", o.playlist_seed_tracks,
       " tracks in file order the seed, the rest the target; all other "
       "playlists train); metrics are the mean over all test playlists");
-  total.notes.insert(
-      total.notes.begin(),
-      "Content: audio features, release year and artist only; the genre and "
-      "sub-genre columns are labels of the playlist a track was collected "
-      "from, so they would leak the target playlist and are left out.");
   return total;
 }
 
