@@ -17,6 +17,9 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libssl-dev
   libabsl-dev libeigen3-dev librocksdb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # Track index: hnswlib serves; FAISS is linked only by the index benchmark
+  # (bench/), as a peer to measure against.
+  libhnswlib-dev libfaiss-dev
   civetweb libcivetweb-dev libcurl4-openssl-dev zlib1g-dev
   curl openssl
   # Operations tests: a real Prometheus (and promtool), a Python gRPC client,
@@ -26,6 +29,8 @@ packages=(
   # The exploration report's charts must render in a real browser
   # (tests/explore_chromium_test.sh, headless).
   chromium
+  # The trainer benchmark regenerates ../shared/eval/synth with its script.
+  python3-numpy python3-scipy
 )
 
 missing=()
