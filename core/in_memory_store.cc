@@ -25,6 +25,11 @@ class InMemoryModelVersion : public ModelVersion {
     return model_->tracks;
   }
 
+  // The indexes as built: their search lists are the builder's.
+  absl::StatusOr<TrackIndexes> LoadIndexes(int ef_search) const override {
+    return model_->indexes;
+  }
+
   absl::StatusOr<UserRecord> GetUser(absl::string_view user_id) const override {
     auto it = user_index_.find(user_id);
     if (it == user_index_.end()) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/status_macros.h"
+
 namespace recsys::core {
 namespace {
 
@@ -69,6 +71,47 @@ Popularity ComputePopularity(const SparseRows& history,
     }
   }
   return pop;
+}
+
+}  // namespace recsys::core
+
+namespace recsys::core {
+
+FactorMatrix UnitRows(FactorMatrix rows) {
+  for (int64_t r = 0; r < rows.rows(); ++r) {
+    const float norm = rows.row(r).norm();
+    if (norm > 0 && std::isfinite(norm)) {
+      rows.row(r) /= norm;
+    } else {
+      rows.row(r).setZero();
+    }
+  }
+  return rows;
+}
+
+FactorMatrix IndexRows(const TrackSide& tracks, bool unit_cf) {
+  const int64_t n = tracks.cf.rows();
+  const int64_t cf = tracks.cf.cols(), content = tracks.content.cols();
+  FactorMatrix rows(n, cf + content + 1);
+  rows.leftCols(cf) = unit_cf ? UnitRows(tracks.cf) : tracks.cf;
+  rows.middleCols(cf, content) = tracks.content;
+  for (int64_t t = 0; t < n; ++t) {
+    rows(t, cf + content) =
+        t < static_cast<int64_t>(tracks.popularity.global.size())
+            ? tracks.popularity.global[t]
+            : 0.0f;
+  }
+  return rows;
+}
+
+absl::StatusOr<TrackIndexes> BuildTrackIndexes(const TrackSide& tracks,
+                                               const HnswOptions& options) {
+  TrackIndexes indexes;
+  ASSIGN_OR_RETURN(indexes.personal,
+                   HnswIndex::Build(IndexRows(tracks, false), options));
+  ASSIGN_OR_RETURN(indexes.station,
+                   HnswIndex::Build(IndexRows(tracks, true), options));
+  return indexes;
 }
 
 }  // namespace recsys::core

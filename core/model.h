@@ -20,6 +20,7 @@
 #include "core/als.h"
 #include "core/catalog.h"
 #include "core/sparse.h"
+#include "core/track_index.h"
 
 namespace recsys::core {
 
@@ -78,6 +79,21 @@ struct TrackSide {
   Popularity popularity;
 };
 
+// The nearest-neighbour indexes over a version's tracks, the first stage of
+// serving. A request's hybrid score is an inner product with a track's
+// concatenated vectors (core/recommender.cc, ScoreQuery), so one search
+// finds the tracks best on the whole blend, not on each term alone:
+//   personal  rows [CF vector, content vector, global popularity]
+//   station   rows [unit CF vector, content vector, global popularity]
+// Row t of each is track t (see IndexRows()).
+struct TrackIndexes {
+  std::shared_ptr<const HnswIndex> personal;
+  std::shared_ptr<const HnswIndex> station;
+
+  bool empty() const { return !personal && !station; }
+  bool complete() const { return personal && station; }
+};
+
 // What one user did, as the model knows it.
 struct HistoryEntry {
   uint32_t track = 0;
@@ -100,6 +116,7 @@ struct TrainedModel {
   std::vector<User> users;
   FactorMatrix user_factors;  // users x cf_dimensions
   SparseRows history;         // users x tracks, signed strengths
+  TrackIndexes indexes;       // BuildTrackIndexes(tracks); may be empty
 };
 
 // One opened, immutable version. Thread-safe.
@@ -114,6 +131,12 @@ class ModelVersion {
   // is corrupt.
   [[nodiscard]] virtual absl::StatusOr<UserRecord> GetUser(
       absl::string_view user_id) const = 0;
+  // The indexes published with the version, searching with candidate lists
+  // of `ef_search`: all of them, or none for a version published without
+  // (served by exhaustive scoring). DATA_LOSS when they are incomplete or
+  // corrupt. The sizes are checked against the track side by the caller.
+  [[nodiscard]] virtual absl::StatusOr<TrackIndexes> LoadIndexes(
+      int ef_search) const = 0;
 };
 
 // A directory of versions with a "current" pointer. Thread-safe.
@@ -141,6 +164,18 @@ class ModelStore {
 Popularity ComputePopularity(const SparseRows& history,
                              const std::vector<User>& users, int regional_top,
                              int min_country_users);
+
+// `rows` with every row scaled to unit length; zero rows stay zero.
+FactorMatrix UnitRows(FactorMatrix rows);
+
+// The rows of an index (see TrackIndexes): each track's CF vector (made unit
+// length when `unit_cf`), content vector and global popularity, side by side.
+FactorMatrix IndexRows(const TrackSide& tracks, bool unit_cf);
+
+// Both indexes of `tracks` (see TrackIndexes). INVALID_ARGUMENT for
+// non-finite vectors.
+[[nodiscard]] absl::StatusOr<TrackIndexes> BuildTrackIndexes(
+    const TrackSide& tracks, const HnswOptions& options);
 
 }  // namespace recsys::core
 

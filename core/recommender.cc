@@ -43,6 +43,9 @@ constexpr float kLikedArtistTrackStrength = 0.7f;
 constexpr int kTracksPerLikedArtist = 3;
 // Share of a daily mix made of the user's own favourites.
 constexpr double kMixFamiliarShare = 0.3;
+// Candidates asked of each index by the first stage (core/track_index.h).
+constexpr size_t kMinCandidates = 256;
+constexpr size_t kMaxCandidates = 4096;
 
 Eigen::VectorXf Unit(Eigen::VectorXf v) {
   const float norm = v.norm();
@@ -97,19 +100,40 @@ BlendWeights BlendOf(const ServingModel& model, const BlendOverride& override,
                                     : model.metadata().cold_start_blend);
 }
 
-// Walks tracks in descending score order and keeps those `accept` takes,
+// Items a request considers, with their scores: every track (or artist) of
+// the model, or the candidates of the first stage.
+struct Candidates {
+  std::vector<uint32_t> ids;
+  std::vector<float> scores;  // aligned with ids
+};
+
+Candidates Dense(std::vector<float> scores) {
+  Candidates c;
+  c.ids.resize(scores.size());
+  std::iota(c.ids.begin(), c.ids.end(), 0u);
+  c.scores = std::move(scores);
+  return c;
+}
+
+struct Ranked {
+  uint32_t id = 0;
+  float score = 0;
+};
+
+// Walks candidates in descending score order and keeps those `accept` takes,
 // until `count` are kept. Sorts only a prefix, growing it when filters reject
 // many candidates.
 template <typename AcceptFn>
-std::vector<uint32_t> TopAccepted(const std::vector<float>& scores, int count,
-                                  const AcceptFn& accept) {
-  const size_t n = scores.size();
+std::vector<Ranked> TopAccepted(const Candidates& c, int count,
+                                AcceptFn accept) {
+  const size_t n = c.ids.size();
   std::vector<uint32_t> order(n);
   std::iota(order.begin(), order.end(), 0u);
   auto by_score = [&](uint32_t a, uint32_t b) {
-    return scores[a] != scores[b] ? scores[a] > scores[b] : a < b;
+    return c.scores[a] != c.scores[b] ? c.scores[a] > c.scores[b]
+                                      : c.ids[a] < c.ids[b];
   };
-  std::vector<uint32_t> kept;
+  std::vector<Ranked> kept;
   size_t sorted = 0;
   size_t window = std::min(n, static_cast<size_t>(count) * 4 + 64);
   while (static_cast<int>(kept.size()) < count && sorted < n) {
@@ -117,12 +141,113 @@ std::vector<uint32_t> TopAccepted(const std::vector<float>& scores, int count,
                       order.end(), by_score);
     for (size_t i = sorted; i < window && static_cast<int>(kept.size()) < count;
          ++i) {
-      if (accept(order[i])) kept.push_back(order[i]);
+      if (accept(c.ids[order[i]])) {
+        kept.push_back({c.ids[order[i]], c.scores[order[i]]});
+      }
     }
     sorted = window;
     window = std::min(n, window * 4);
   }
   return kept;
+}
+
+// A request's hybrid score is linear in a track's vectors:
+//   score(t) = cf_row(t) · cf + content(t) · content
+//              + popularity * PopularityFor(t, country)
+// with cf_row the track's CF vector, or its unit vector when `cf_unit`.
+// Two-stage serving relies on this: but for the regional half of
+// popularity, the score is one inner product with the rows of an index
+// (IndexRows() in core/model.h).
+struct ScoreQuery {
+  Eigen::VectorXf cf;  // empty: no CF term
+  bool cf_unit = false;
+  Eigen::VectorXf content;  // empty: no content term
+  float popularity = 0;
+  std::string country;
+};
+
+// Every track's score, by matrix products over the whole catalog.
+Candidates ScoreAll(const ServingModel& model, const ScoreQuery& q) {
+  const TrackSide& side = model.tracks();
+  const int64_t n = side.cf.rows();
+  std::vector<float> scores(n, 0.0f);
+  Eigen::Map<Eigen::VectorXf> total(scores.data(), n);
+  if (q.cf.size() > 0) {
+    total.noalias() += (q.cf_unit ? model.track_cf_unit() : side.cf) * q.cf;
+  }
+  if (q.content.size() > 0) total.noalias() += side.content * q.content;
+  if (q.popularity != 0) {
+    model.AddPopularity(q.country, q.popularity, absl::MakeSpan(scores));
+  }
+  return Dense(std::move(scores));
+}
+
+// The first stage: the `k` tracks of the index with the largest score but
+// for its regional part, and the country's most popular tracks, scored
+// exactly.
+Candidates ScoreNearest(const ServingModel& model, const ScoreQuery& q, int k) {
+  const TrackSide& side = model.tracks();
+  const int64_t cf = side.cf.cols(), content = side.content.cols();
+  const bool regional = model.HasRegionalPopularity(q.country);
+  Eigen::VectorXf v = Eigen::VectorXf::Zero(cf + content + 1);
+  if (q.cf.size() > 0) v.head(cf) = q.cf;
+  if (q.content.size() > 0) v.segment(cf, content) = q.content;
+  // PopularityFor() is half global, half regional where the country has a
+  // list of its own.
+  v[cf + content] = regional ? 0.5f * q.popularity : q.popularity;
+  const HnswIndex& index =
+      q.cf_unit ? *model.indexes().station : *model.indexes().personal;
+  absl::flat_hash_set<uint32_t> seen;
+  Candidates c;
+  auto add = [&](uint32_t t) {
+    if (seen.insert(t).second) c.ids.push_back(t);
+  };
+  for (const Neighbor& n :
+       index.Search(absl::MakeConstSpan(v.data(), v.size()), k)) {
+    add(n.row);
+  }
+  if (q.popularity > 0 && regional) {
+    for (uint32_t t : model.PopularTracks(q.country, k)) add(t);
+  }
+  c.scores.resize(c.ids.size());
+  for (size_t i = 0; i < c.ids.size(); ++i) {
+    const uint32_t t = c.ids[i];
+    float score = 0;
+    if (q.cf.size() > 0) {
+      score += (q.cf_unit ? model.track_cf_unit().row(t) : side.cf.row(t))
+                   .dot(q.cf.transpose());
+    }
+    if (q.content.size() > 0) {
+      score += side.content.row(t).dot(q.content.transpose());
+    }
+    if (q.popularity != 0) {
+      score += q.popularity * model.PopularityFor(t, q.country);
+    }
+    c.scores[i] = score;
+  }
+  return c;
+}
+
+// The `count` best tracks for `q` that the accept function (made fresh by
+// `make_accept()` for each pass: it may count what it takes) lets through.
+// Large catalogs go through the first stage, asking each index for enough
+// candidates to survive `rejects` likely rejections (heard or excluded
+// tracks); when filters leave fewer than `count`, the whole catalog is
+// scored instead, so a strict filter costs time, never results.
+template <typename MakeAccept>
+std::vector<Ranked> RankTracks(const ServingModel& model, const ScoreQuery& q,
+                               int count, size_t rejects,
+                               const MakeAccept& make_accept) {
+  if (model.two_stage()) {
+    const int k = static_cast<int>(
+        std::clamp<size_t>(4 * static_cast<size_t>(count) + rejects,
+                           kMinCandidates, kMaxCandidates));
+    std::vector<Ranked> kept =
+        TopAccepted(ScoreNearest(model, q, k), count, make_accept());
+    if (static_cast<int>(kept.size()) >= count) return kept;
+    model.CountExhaustiveFallback();
+  }
+  return TopAccepted(ScoreAll(model, q), count, make_accept());
 }
 
 // Caps tracks per artist inside one answer.
@@ -246,20 +371,17 @@ Taste BuildTaste(const ServingModel& model, const TasteInput& in) {
   return taste;
 }
 
-// The hybrid score of every track for a user's taste.
-std::vector<float> ScoreForTaste(const ServingModel& model, const Taste& taste,
-                                 const BlendWeights& w,
-                                 absl::string_view country) {
-  const TrackSide& side = model.tracks();
-  const int64_t n = side.cf.rows();
-  std::vector<float> scores(n, 0.0f);
-  Eigen::Map<Eigen::VectorXf> total(scores.data(), n);
-  if (taste.cf.size() > 0) total.noalias() += w.cf * (side.cf * taste.cf);
-  if (taste.content.size() > 0) {
-    total.noalias() += w.content * (side.content * taste.content);
+// The hybrid score of a user's taste (see ScoreQuery).
+ScoreQuery TasteQuery(const Taste& taste, const BlendWeights& w,
+                      absl::string_view country) {
+  ScoreQuery q;
+  if (taste.cf.size() > 0 && w.cf != 0) q.cf = w.cf * taste.cf;
+  if (taste.content.size() > 0 && w.content != 0) {
+    q.content = w.content * taste.content;
   }
-  model.AddPopularity(country, w.popularity, absl::MakeSpan(scores));
-  return scores;
+  q.popularity = w.popularity;
+  q.country = std::string(country);
+  return q;
 }
 
 std::string ArtistName(const ServingModel& model, uint32_t track) {
@@ -344,11 +466,10 @@ int64_t WeekNumber(int64_t unix_seconds) {
 // Discover Weekly: from the best `4 * count` candidates, a weekly seeded
 // Gumbel-top-k sample (the same all week for a user and model version, a
 // fresh one next week), with a quota of artists new to the user.
-std::vector<uint32_t> WeeklySelection(const ServingModel& model,
-                                      const RecommendQuery& query,
-                                      const Taste& taste,
-                                      const std::vector<float>& scores,
-                                      std::vector<uint32_t> pool) {
+std::vector<Ranked> WeeklySelection(const ServingModel& model,
+                                    const RecommendQuery& query,
+                                    const Taste& taste,
+                                    std::vector<Ranked> pool) {
   if (pool.empty()) return pool;
   const Catalog& catalog = model.catalog();
   uint64_t seed = HashString(query.user_id);
@@ -356,31 +477,32 @@ std::vector<uint32_t> WeeklySelection(const ServingModel& model,
   seed = Mix64(seed ^ static_cast<uint64_t>(WeekNumber(query.now_seconds)));
   // The temperature follows the pool's score spread, so the sample favours
   // the best candidates without fixing them.
-  float lo = scores[pool[0]], hi = lo;
-  for (uint32_t t : pool) {
-    lo = std::min(lo, scores[t]);
-    hi = std::max(hi, scores[t]);
+  float lo = pool[0].score, hi = lo;
+  for (const Ranked& r : pool) {
+    lo = std::min(lo, r.score);
+    hi = std::max(hi, r.score);
   }
   const double temperature = std::max(1e-6, (hi - lo) / 4.0);
-  std::vector<std::pair<double, uint32_t>> keyed;
+  std::vector<std::pair<double, Ranked>> keyed;
   keyed.reserve(pool.size());
-  for (uint32_t t : pool) {
+  for (const Ranked& r : pool) {
+    const uint64_t t = r.id;
     const double u = ((Mix64(seed ^ (t * 0x9e3779b97f4a7c15ULL)) >> 11) + 0.5) *
                      (1.0 / 9007199254740992.0);
-    keyed.emplace_back(scores[t] / temperature - std::log(-std::log(u)), t);
+    keyed.emplace_back(r.score / temperature - std::log(-std::log(u)), r);
   }
   std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
+    return a.first != b.first ? a.first > b.first : a.second.id < b.second.id;
   });
   const int count = query.count;
   const int want_new =
       static_cast<int>(std::lround(query.new_artist_share * count));
-  std::vector<uint32_t> chosen;
+  std::vector<Ranked> chosen;
   std::vector<bool> taken(keyed.size(), false);
   int new_taken = 0, known_taken = 0;
   for (size_t i = 0; i < keyed.size(); ++i) {
-    const bool is_new =
-        !taste.known_artists.contains(catalog.tracks[keyed[i].second].artist);
+    const bool is_new = !taste.known_artists.contains(
+        catalog.tracks[keyed[i].second.id].artist);
     if (is_new ? new_taken < want_new : known_taken < count - want_new) {
       (is_new ? new_taken : known_taken)++;
       taken[i] = true;
@@ -432,13 +554,15 @@ std::vector<Mix> DailyMixes(const ServingModel& model,
     mix.title = "Daily Mix 1";
     mix.description = country.empty() ? "Popular right now"
                                       : absl::StrCat("Popular in ", country);
-    std::vector<float> scores(catalog.tracks.size(), 0.0f);
-    model.AddPopularity(country, 1.0f, absl::MakeSpan(scores));
-    ArtistCap cap(catalog, query.max_per_artist);
-    for (uint32_t t : TopAccepted(scores, query.count, [&](uint32_t t) {
-           return allowed(t) && cap.Take(t);
+    ScoreQuery popular;
+    popular.popularity = 1.0f;
+    popular.country = std::string(country);
+    for (const Ranked& r :
+         RankTracks(model, popular, query.count, taste.heard.size(), [&] {
+           return [&, cap = ArtistCap(catalog, query.max_per_artist)](
+                      uint32_t t) mutable { return allowed(t) && cap.Take(t); };
          })) {
-      mix.items.push_back({t, scores[t], PopularReason(country)});
+      mix.items.push_back({r.id, r.score, PopularReason(country)});
     }
     mixes.push_back(std::move(mix));
     return mixes;
@@ -474,7 +598,7 @@ std::vector<Mix> DailyMixes(const ServingModel& model,
         absl::StrCat(catalog.genres[DominantGenre(catalog, members)], " · ",
                      absl::StrJoin(top_artists, ", "));
 
-    ArtistCap cap(catalog, query.max_per_artist);
+    ArtistCap familiar_cap(catalog, query.max_per_artist);
     const int familiar_slots =
         static_cast<int>(std::lround(kMixFamiliarShare * query.count));
     std::vector<ScoredTrack> familiar;
@@ -483,7 +607,7 @@ std::vector<Mix> DailyMixes(const ServingModel& model,
       const Track& track = catalog.tracks[t];
       if (used.contains(t) ||
           !PassesFilter(catalog, track, query.filter, country) ||
-          !cap.Take(t)) {
+          !familiar_cap.Take(t)) {
         continue;
       }
       Reason r;
@@ -504,22 +628,23 @@ std::vector<Mix> DailyMixes(const ServingModel& model,
       member_tracks.push_back(t);
     }
     content = Unit(std::move(content));
-    const Eigen::VectorXf centre = clusters.centroids.row(c).transpose();
-    const Eigen::VectorXf cf_sim = unit * centre;
-    const Eigen::VectorXf content_sim = model.tracks().content * content;
-    std::vector<float> scores(catalog.tracks.size());
-    for (size_t t = 0; t < scores.size(); ++t) {
-      scores[t] = w.cf * cf_sim[t] + w.content * content_sim[t];
-    }
-    model.AddPopularity(country, w.popularity, absl::MakeSpan(scores));
+    ScoreQuery near;
+    near.cf = w.cf * clusters.centroids.row(c).transpose();
+    near.cf_unit = true;
+    near.content = w.content * content;
+    near.popularity = w.popularity;
+    near.country = std::string(country);
     const int new_slots = query.count - static_cast<int>(familiar.size());
     std::vector<ScoredTrack> fresh;
-    for (uint32_t t : TopAccepted(scores, new_slots, [&](uint32_t t) {
-           return !used.contains(t) && allowed(t) && cap.Take(t);
-         })) {
-      used.insert(t);
+    for (const Ranked& r : RankTracks(
+             model, near, new_slots, taste.heard.size() + used.size(), [&] {
+               return [&, cap = familiar_cap](uint32_t t) mutable {
+                 return !used.contains(t) && allowed(t) && cap.Take(t);
+               };
+             })) {
+      used.insert(r.id);
       fresh.push_back(
-          {t, scores[t], PersonalReason(model, taste, t, member_tracks)});
+          {r.id, r.score, PersonalReason(model, taste, r.id, member_tracks)});
     }
     // One favourite in every three tracks, starting with one.
     size_t f = 0, n = 0;
@@ -629,24 +754,24 @@ struct StationContext {
   BlendWeights blend;
 };
 
-// Scores every track for a station: similarity to the (drifting) seed, the
-// listener's taste and likes, away from skips, and a little popularity.
-std::vector<float> ScoreForStation(const ServingModel& model, const Seed& seed,
-                                   const StationContext& ctx) {
+// A station's score (see ScoreQuery): similarity to the (drifting) seed,
+// the listener's taste and likes, away from skips, and a little popularity.
+ScoreQuery StationQuery(const ServingModel& model, const Seed& seed,
+                        const StationContext& ctx) {
   const TrackSide& side = model.tracks();
   const BlendWeights& w = ctx.blend;
-  const int64_t n = side.cf.rows();
   Eigen::VectorXf centre = seed.cf;
   const size_t window = std::min(ctx.recent.size(), kRadioDriftWindow);
   const Eigen::VectorXf recent = MeanDirection(
       model,
       absl::MakeConstSpan(ctx.recent).subspan(ctx.recent.size() - window));
   if (recent.size() > 0) centre = Unit(centre + kRadioDrift * recent);
-  Eigen::VectorXf total = w.cf * (model.track_cf_unit() * centre);
-  total.noalias() += w.content * (side.content * seed.content);
+  ScoreQuery q;
+  q.cf_unit = true;
+  q.cf = w.cf * centre;
+  q.content = w.content * seed.content;
   if (ctx.taste != nullptr && ctx.taste->cf.size() > 0) {
-    total.noalias() +=
-        kRadioUserWeight * w.cf * (model.track_cf_unit() * Unit(ctx.taste->cf));
+    q.cf += kRadioUserWeight * w.cf * Unit(ctx.taste->cf);
   }
   // Likes and skips steer in both spaces: CF (who listens to it) and
   // content (how it sounds), since a listener skips a sound as often as an
@@ -662,34 +787,34 @@ std::vector<float> ScoreForStation(const ServingModel& model, const Seed& seed,
     for (uint32_t t : tracks) content_dir += side.content.row(t).transpose();
     content_dir = Unit(std::move(content_dir));
     content_dir -= content_dir.dot(seed.content) * seed.content;
-    total.noalias() += weight * (model.track_cf_unit() * cf_dir);
-    total.noalias() += weight * (side.content * content_dir);
+    q.cf += weight * cf_dir;
+    q.content += weight * content_dir;
   };
   steer(ctx.liked, kRadioLikePull);
   steer(ctx.skipped, -kRadioSkipPush);
-  std::vector<float> scores(total.data(), total.data() + n);
-  model.AddPopularity(ctx.country, w.popularity, absl::MakeSpan(scores));
-  return scores;
+  q.popularity = w.popularity;
+  q.country = ctx.country;
+  return q;
 }
 
 // Greedy re-rank that keeps tracks of one artist at least `spacing`
 // positions apart, counting the artists just played before this page
 // (`previous`, most recent last), taking the best-scored track allowed at
 // each position.
-std::vector<uint32_t> SpaceArtists(const ServingModel& model,
-                                   std::vector<uint32_t> ranked, int count,
-                                   int spacing,
-                                   const std::vector<uint32_t>& previous) {
+std::vector<Ranked> SpaceArtists(const ServingModel& model,
+                                 std::vector<Ranked> ranked, int count,
+                                 int spacing,
+                                 const std::vector<uint32_t>& previous) {
   const Catalog& c = model.catalog();
   std::vector<uint32_t> recent_artists;  // most recent last
   for (uint32_t t : previous) recent_artists.push_back(c.tracks[t].artist);
-  std::vector<uint32_t> out;
+  std::vector<Ranked> out;
   std::vector<bool> used(ranked.size(), false);
   while (static_cast<int>(out.size()) < count) {
     bool placed = false;
     for (size_t i = 0; i < ranked.size(); ++i) {
       if (used[i]) continue;
-      const uint32_t artist = c.tracks[ranked[i]].artist;
+      const uint32_t artist = c.tracks[ranked[i].id].artist;
       bool too_close = false;
       for (int back = 1;
            back < spacing && back <= static_cast<int>(recent_artists.size());
@@ -716,28 +841,31 @@ std::vector<uint32_t> SpaceArtists(const ServingModel& model,
 std::vector<ScoredTrack> StationTracks(const ServingModel& model,
                                        const Seed& seed,
                                        const StationContext& ctx) {
-  const std::vector<float> scores = ScoreForStation(model, seed, ctx);
   // Tracks of one artist have near-identical vectors, so an uncapped pool can
   // hold too few artists to keep them apart. Cap each artist at the number of
   // slots spacing leaves it, and keep a margin for the re-rank.
   const Catalog& catalog = model.catalog();
-  ArtistCap cap(catalog,
-                std::max(1, (ctx.count + ctx.spacing - 1) / ctx.spacing));
-  std::vector<uint32_t> ranked =
-      TopAccepted(scores, ctx.count * 2 + 32, [&](uint32_t t) {
-        return !ctx.excluded.contains(t) && (!seed.track || t != *seed.track) &&
-               PassesFilter(catalog, catalog.tracks[t], ctx.filter,
-                            ctx.country) &&
-               cap.Take(t);
+  const int per_artist =
+      std::max(1, (ctx.count + ctx.spacing - 1) / ctx.spacing);
+  std::vector<Ranked> ranked = RankTracks(
+      model, StationQuery(model, seed, ctx), ctx.count * 2 + 32,
+      ctx.excluded.size() + 1, [&] {
+        return [&, cap = ArtistCap(catalog, per_artist)](uint32_t t) mutable {
+          return !ctx.excluded.contains(t) &&
+                 (!seed.track || t != *seed.track) &&
+                 PassesFilter(catalog, catalog.tracks[t], ctx.filter,
+                              ctx.country) &&
+                 cap.Take(t);
+        };
       });
   const size_t previous = std::min<size_t>(ctx.recent.size(), ctx.spacing);
-  const std::vector<uint32_t> chosen = SpaceArtists(
+  const std::vector<Ranked> chosen = SpaceArtists(
       model, std::move(ranked), ctx.count, ctx.spacing,
       std::vector<uint32_t>(ctx.recent.end() - previous, ctx.recent.end()));
   std::vector<ScoredTrack> out;
   out.reserve(chosen.size());
-  for (uint32_t t : chosen) {
-    ScoredTrack item{t, scores[t], {}};
+  for (const auto& [t, score] : chosen) {
+    ScoredTrack item{t, score, {}};
     if (seed.artist && catalog.tracks[t].artist == *seed.artist) {
       item.reason.kind = ReasonKind::kSameArtist;
       item.reason.text =
@@ -808,7 +936,7 @@ uint32_t TrackFingerprint(absl::string_view track_id) {
 }
 
 absl::StatusOr<std::shared_ptr<const ServingModel>> ServingModel::Create(
-    std::unique_ptr<ModelVersion> version) {
+    std::unique_ptr<ModelVersion> version, const ServingOptions& options) {
   ASSIGN_OR_RETURN(TrackSide side, version->LoadTrackSide());
   std::shared_ptr<ServingModel> m(new ServingModel());
   m->version_ = std::move(version);
@@ -853,11 +981,32 @@ absl::StatusOr<std::shared_ptr<const ServingModel>> ServingModel::Create(
                      [&](uint32_t x, uint32_t y) { return pop[x] > pop[y]; });
   }
 
-  m->track_cf_unit_ = m->tracks_.cf;
-  m->track_cf_unit_.rowwise().normalize();
-  for (int64_t t = 0; t < n; ++t) {
-    if (!std::isfinite(m->track_cf_unit_(t, 0)))
-      m->track_cf_unit_.row(t).setZero();
+  m->track_cf_unit_ = UnitRows(m->tracks_.cf);
+  if (n > options.exhaustive_max_tracks) {
+    ASSIGN_OR_RETURN(m->indexes_, m->version_->LoadIndexes(options.ef_search));
+    const int64_t dimensions =
+        m->tracks_.cf.cols() + m->tracks_.content.cols() + 1;
+    const auto fits = [&](const std::shared_ptr<const HnswIndex>& index) {
+      return index->size() == n && index->dimensions() == dimensions;
+    };
+    if (!m->indexes_.empty() &&
+        (!m->indexes_.complete() || !fits(m->indexes_.personal) ||
+         !fits(m->indexes_.station))) {
+      return absl::DataLossError(
+          absl::StrCat("model version ", m->metadata().version,
+                       ": its track indexes do not match its track vectors"));
+    }
+  }
+  {
+    constexpr size_t kPopularList = kMaxCandidates;
+    std::vector<uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    const size_t keep = std::min(order.size(), kPopularList);
+    std::partial_sort(order.begin(), order.begin() + keep, order.end(),
+                      [&](uint32_t a, uint32_t b) {
+                        return pop[a] != pop[b] ? pop[a] > pop[b] : a < b;
+                      });
+    m->popular_.assign(order.begin(), order.begin() + keep);
   }
 
   // Artist vectors: listener-weighted means of their tracks' vectors.
@@ -950,6 +1099,20 @@ void ServingModel::AddPopularity(absl::string_view country, float weight,
   }
 }
 
+std::vector<uint32_t> ServingModel::PopularTracks(absl::string_view country,
+                                                  int k) const {
+  const size_t want = static_cast<size_t>(std::max(0, k));
+  std::vector<uint32_t> out(popular_.begin(),
+                            popular_.begin() + std::min(want, popular_.size()));
+  auto regional = tracks_.popularity.regional.find(country);
+  if (regional != tracks_.popularity.regional.end()) {
+    for (size_t i = 0; i < regional->second.size() && i < want; ++i) {
+      out.push_back(regional->second[i].first);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<RecommendResult> Recommend(const ServingModel& model,
                                           const RecommendQuery& query) {
   ASSIGN_OR_RETURN(std::optional<UserRecord> record,
@@ -988,19 +1151,20 @@ absl::StatusOr<RecommendResult> Recommend(const ServingModel& model,
     result.mixes = DailyMixes(model, query, taste, blend, country, allowed);
     return result;
   }
-  const std::vector<float> scores = ScoreForTaste(model, taste, blend, country);
-  ArtistCap cap(catalog, query.max_per_artist);
   const int depth =
       query.surface == Surface::kDiscoverWeekly ? 4 * query.count : query.count;
-  std::vector<uint32_t> chosen = TopAccepted(
-      scores, depth, [&](uint32_t t) { return allowed(t) && cap.Take(t); });
+  std::vector<Ranked> chosen = RankTracks(
+      model, TasteQuery(taste, blend, country), depth,
+      taste.heard.size() + excluded_tracks.size(), [&] {
+        return [&, cap = ArtistCap(catalog, query.max_per_artist)](
+                   uint32_t t) mutable { return allowed(t) && cap.Take(t); };
+      });
   if (query.surface == Surface::kDiscoverWeekly) {
-    chosen = WeeklySelection(model, query, taste, scores, std::move(chosen));
+    chosen = WeeklySelection(model, query, taste, std::move(chosen));
   }
-  for (uint32_t t : chosen) {
+  for (const auto& [t, score] : chosen) {
     result.items.push_back(
-        {t, scores[t],
-         RecommendReason(model, taste, blend, scores[t], t, country)});
+        {t, score, RecommendReason(model, taste, blend, score, t, country)});
   }
   return result;
 }
@@ -1079,11 +1243,11 @@ absl::StatusOr<std::vector<ScoredArtist>> RelatedArtists(
     cf_share[a] *= confidence;
     scores[a] = cf_share[a] + confidence * (1.0f - trust) * content[a];
   }
-  const std::vector<uint32_t> chosen =
-      TopAccepted(scores, count, [&](uint32_t a) { return a != *seed; });
+  const std::vector<Ranked> chosen =
+      TopAccepted(Dense(scores), count, [&](uint32_t a) { return a != *seed; });
   std::vector<ScoredArtist> out;
-  for (uint32_t a : chosen) {
-    ScoredArtist item{a, scores[a], {}};
+  for (const auto& [a, score] : chosen) {
+    ScoredArtist item{a, score, {}};
     item.reason.source_artist = *seed;
     if (cf_share[a] >= scores[a] - cf_share[a]) {
       item.reason.kind = ReasonKind::kFansAlsoLike;

@@ -6,14 +6,19 @@
 // vectors to the user's profile or the seed) and popularity (global and the
 // request country's). Weights come from the model's metadata.
 //
-// Candidates are scored exhaustively over the catalog; the approximate index
-// that replaces this for large catalogs plugs in at ScoreAllTracks().
+// Serving is two-stage for large catalogs: each term of the score has a
+// nearest-neighbour index (core/track_index.h) or a sorted popularity list
+// that yields its best tracks; their union is scored exactly, then filtered
+// and diversified. Small catalogs, and versions published without indexes,
+// are scored exhaustively. A request whose filters leave too few candidates
+// is scored exhaustively too (counted: exhaustive_fallbacks()).
 //
 // Thread safety: a ServingModel is immutable after Create() and all functions
 // here are safe to call concurrently.
 #ifndef RECSYS_CORE_RECOMMENDER_H_
 #define RECSYS_CORE_RECOMMENDER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -29,12 +34,22 @@
 
 namespace recsys::core {
 
+struct ServingOptions {
+  // Catalogs of more tracks are served two-stage, when the version has
+  // indexes; smaller ones are scored exhaustively.
+  int64_t exhaustive_max_tracks = 20000;
+  // Candidate list of an index search (at least the candidates asked).
+  int ef_search = 512;
+};
+
 class ServingModel {
  public:
-  // Loads the track side of `version` and builds the lookup tables.
-  // DATA_LOSS when the version is inconsistent.
+  // Loads the track side of `version` (and its indexes, when the catalog is
+  // large enough to use them) and builds the lookup tables. DATA_LOSS when
+  // the version is inconsistent or an index is corrupt or does not match.
   [[nodiscard]] static absl::StatusOr<std::shared_ptr<const ServingModel>>
-  Create(std::unique_ptr<ModelVersion> version);
+  Create(std::unique_ptr<ModelVersion> version,
+         const ServingOptions& options = {});
 
   const ModelMetadata& metadata() const { return version_->metadata(); }
   const TrackSide& tracks() const { return tracks_; }
@@ -66,6 +81,25 @@ class ServingModel {
   // RegularizedGram of the track CF vectors, for fold-in.
   const Eigen::MatrixXf& track_gram() const { return track_gram_; }
 
+  // True when requests go through the indexes (see the file comment).
+  bool two_stage() const { return indexes_.complete(); }
+  const TrackIndexes& indexes() const { return indexes_; }
+  // Requests of the two-stage path that had to score every track.
+  int64_t exhaustive_fallbacks() const {
+    return exhaustive_fallbacks_.load(std::memory_order_relaxed);
+  }
+  void CountExhaustiveFallback() const {
+    exhaustive_fallbacks_.fetch_add(1, std::memory_order_relaxed);
+  }
+  // Up to `k` tracks with the highest PopularityFor(t, country): the
+  // globally popular ones and the country's own, most popular first within
+  // each list (duplicates possible).
+  std::vector<uint32_t> PopularTracks(absl::string_view country, int k) const;
+  // True when `country` has a popularity list of its own.
+  bool HasRegionalPopularity(absl::string_view country) const {
+    return tracks_.popularity.regional.contains(country);
+  }
+
   // Popularity of `track` for a listener in `country` (may be empty), [0, 1].
   float PopularityFor(uint32_t track, absl::string_view country) const;
   // scores[t] += weight * PopularityFor(t, country) for every track, in
@@ -91,6 +125,9 @@ class ServingModel {
   FactorMatrix artist_content_;
   std::vector<int64_t> artist_listeners_;
   Eigen::MatrixXf track_gram_;
+  TrackIndexes indexes_;
+  std::vector<uint32_t> popular_;  // most popular first (a prefix)
+  mutable std::atomic<int64_t> exhaustive_fallbacks_{0};
   // country -> (track -> regional popularity)
   absl::flat_hash_map<std::string, absl::flat_hash_map<uint32_t, float>>
       regional_;

@@ -23,6 +23,12 @@ ABSL_FLAG(int, reload_interval_seconds, 10,
           "How often to check for a newly published model; 0 disables.");
 ABSL_FLAG(int64_t, user_cache_mb, 256,
           "RocksDB block cache for user vectors and histories, in MiB.");
+ABSL_FLAG(int64_t, exhaustive_max_tracks, 20000,
+          "Catalogs of up to this many tracks are scored exhaustively; larger "
+          "ones through the model's nearest-neighbour indexes (two-stage).");
+ABSL_FLAG(int, ef_search, 512,
+          "Candidate list of an index search (recall against speed; the "
+          "candidates asked per request, 256 or more, raise it further).");
 ABSL_FLAG(bool, allow_empty_store, false,
           "Start without a published model (NOT_SERVING until one appears).");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
@@ -90,6 +96,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "--model_dir is required (see --help)\n");
     return 2;
   }
+  if (absl::GetFlag(FLAGS_ef_search) < 1 ||
+      absl::GetFlag(FLAGS_ef_search) > 100000 ||
+      absl::GetFlag(FLAGS_exhaustive_max_tracks) < 0) {
+    std::fprintf(stderr,
+                 "--ef_search must be in 1..100000 and "
+                 "--exhaustive_max_tracks >= 0\n");
+    return 2;
+  }
 
   // Block the stop signals in every thread; main waits for them below.
   sigset_t stop_signals;
@@ -105,6 +119,9 @@ int main(int argc, char** argv) {
   options.reload_interval =
       absl::Seconds(absl::GetFlag(FLAGS_reload_interval_seconds));
   options.user_cache_bytes = absl::GetFlag(FLAGS_user_cache_mb) << 20;
+  options.serving.exhaustive_max_tracks =
+      absl::GetFlag(FLAGS_exhaustive_max_tracks);
+  options.serving.ef_search = absl::GetFlag(FLAGS_ef_search);
   options.allow_empty_store = absl::GetFlag(FLAGS_allow_empty_store);
   options.experiment = absl::GetFlag(FLAGS_experiment);
   options.variants = absl::GetFlag(FLAGS_variants);

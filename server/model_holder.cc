@@ -26,7 +26,7 @@ absl::Status ModelHolder::Refresh() {
       [&]() -> absl::StatusOr<std::shared_ptr<const core::ServingModel>> {
     ASSIGN_OR_RETURN(std::unique_ptr<core::ModelVersion> opened,
                      store_->OpenVersion(version));
-    return core::ServingModel::Create(std::move(opened));
+    return core::ServingModel::Create(std::move(opened), serving_);
   }();
   if (!loaded.ok()) {
     refused_version_ = version;

@@ -24,8 +24,9 @@ namespace recsys::server {
 class ModelHolder {
  public:
   // `store` and `metrics` must outlive the holder; `metrics` may be null.
-  ModelHolder(const core::ModelStore* store, ServerMetrics* metrics)
-      : store_(store), metrics_(metrics) {}
+  ModelHolder(const core::ModelStore* store, ServerMetrics* metrics,
+              core::ServingOptions serving = {})
+      : store_(store), metrics_(metrics), serving_(serving) {}
 
   // The model to serve, or null before the first successful load.
   std::shared_ptr<const core::ServingModel> Get() const {
@@ -42,6 +43,7 @@ class ModelHolder {
  private:
   const core::ModelStore* store_;
   ServerMetrics* metrics_;
+  const core::ServingOptions serving_;
   // Serialises loads; never held while a request reads the model.
   absl::Mutex load_mu_;
   std::string refused_version_ ABSL_GUARDED_BY(load_mu_);

@@ -40,8 +40,8 @@ absl::StatusOr<std::unique_ptr<RecsysServer>> RecsysServer::Start(
   ASSIGN_OR_RETURN(s->store_, storage::RocksDbModelStore::Open(
                                   options.model_dir, store_options));
   ASSIGN_OR_RETURN(s->metrics_, ServerMetrics::Start(options.metrics_address));
-  s->models_ =
-      std::make_unique<ModelHolder>(s->store_.get(), s->metrics_.get());
+  s->models_ = std::make_unique<ModelHolder>(s->store_.get(), s->metrics_.get(),
+                                             options.serving);
   if (absl::Status loaded = s->models_->Refresh(); !loaded.ok()) {
     if (!(options.allow_empty_store && absl::IsNotFound(loaded))) return loaded;
     core::Log(core::LogLevel::kWarning, "no_model",

@@ -29,6 +29,8 @@ struct ServerOptions {
   absl::Duration reload_interval = absl::Seconds(10);
   // Bytes of RocksDB block cache for user vectors and histories.
   int64_t user_cache_bytes = 256 << 20;
+  // When to serve two-stage and how wide the index searches are.
+  core::ServingOptions serving;
   // Start even when no model is published yet (health stays NOT_SERVING and
   // RPCs return UNAVAILABLE until one appears). Otherwise Start() fails.
   bool allow_empty_store = false;

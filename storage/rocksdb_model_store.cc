@@ -70,6 +70,16 @@ absl::Status Corrupt(absl::string_view version, absl::string_view what) {
       absl::StrCat("model version ", version, " is corrupt: ", what));
 }
 
+// A version's track indexes live beside its database, one graph file and
+// one header file each (core/track_index.h): versions/<v>/index/<name>.
+constexpr char kIndexDir[] = "index";
+
+std::vector<std::pair<const char*, std::shared_ptr<const core::HnswIndex>*>>
+IndexFiles(core::TrackIndexes& indexes) {
+  return {{"personal.hnsw", &indexes.personal},
+          {"station.hnsw", &indexes.station}};
+}
+
 // fsync of a file or directory, so a rename that follows is durable.
 absl::Status SyncPath(const fs::path& path, bool directory) {
   const int fd =
@@ -256,14 +266,33 @@ class RocksDbModelVersion : public core::ModelVersion {
   // `tables` holds the catalog's string tables (genres, sub-genres, market
   // sets); tracks and artists are read by LoadTrackSide().
   RocksDbModelVersion(std::unique_ptr<OpenDb> db, core::ModelMetadata metadata,
-                      core::Catalog tables)
+                      core::Catalog tables, fs::path path)
       : db_(std::move(db)),
         metadata_(std::move(metadata)),
-        tables_(std::move(tables)) {}
+        tables_(std::move(tables)),
+        path_(std::move(path)) {}
 
   const core::ModelMetadata& metadata() const override { return metadata_; }
 
   absl::StatusOr<core::TrackSide> LoadTrackSide() const override;
+
+  absl::StatusOr<core::TrackIndexes> LoadIndexes(int ef_search) const override {
+    const fs::path dir = path_ / kIndexDir;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return core::TrackIndexes();
+    core::TrackIndexes indexes;
+    for (auto& [name, index] : IndexFiles(indexes)) {
+      absl::StatusOr<std::unique_ptr<core::HnswIndex>> loaded =
+          core::HnswIndex::Load((dir / name).string(), ef_search);
+      if (!loaded.ok()) {
+        return Corrupt(
+            metadata_.version,
+            absl::StrCat("index ", name, ": ", loaded.status().message()));
+      }
+      *index = *std::move(loaded);
+    }
+    return indexes;
+  }
 
   absl::StatusOr<core::UserRecord> GetUser(
       absl::string_view user_id) const override {
@@ -341,6 +370,7 @@ class RocksDbModelVersion : public core::ModelVersion {
   std::unique_ptr<OpenDb> db_;
   core::ModelMetadata metadata_;
   core::Catalog tables_;
+  fs::path path_;  // the version's directory
 };
 
 absl::StatusOr<core::TrackSide> RocksDbModelVersion::LoadTrackSide() const {
@@ -721,7 +751,7 @@ RocksDbModelStore::OpenVersion(absl::string_view version) const {
   ASSIGN_OR_RETURN(core::ModelMetadata metadata,
                    ReadMetadata(**db, version, &tables));
   return std::unique_ptr<core::ModelVersion>(new RocksDbModelVersion(
-      *std::move(db), std::move(metadata), std::move(tables)));
+      *std::move(db), std::move(metadata), std::move(tables), path));
 }
 
 absl::Status RocksDbModelStore::SetCurrent(absl::string_view version) {
@@ -773,6 +803,25 @@ absl::StatusOr<std::string> RocksDbModelStore::Publish(
                      OpenRocks(tmp, shared_->cache, /*read_only=*/false));
     RETURN_IF_ERROR(WriteModel(*db, model, options_.publish_batch_users));
     RETURN_IF_ERROR(FromRocks(db->db->SyncWAL(), "sync"));
+  }
+  if (!model.indexes.empty()) {
+    const fs::path dir = tmp / kIndexDir;
+    core::TrackIndexes indexes = model.indexes;
+    if (!fs::create_directory(dir, ec)) {
+      return absl::InternalError(
+          absl::StrCat("cannot create ", dir.string(), ": ", ec.message()));
+    }
+    for (auto& [name, index] : IndexFiles(indexes)) {
+      if (*index == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("the model lacks its ", name, " index"));
+      }
+      RETURN_IF_ERROR((*index)->Save((dir / name).string()));
+    }
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      RETURN_IF_ERROR(SyncPath(entry.path(), false));
+    }
+    RETURN_IF_ERROR(SyncPath(dir, /*directory=*/true));
   }
   for (const auto& entry : fs::directory_iterator(tmp, ec)) {
     if (entry.is_regular_file()) RETURN_IF_ERROR(SyncPath(entry.path(), false));

@@ -19,17 +19,25 @@ namespace {
 constexpr int64_t kMonday = 1764547200;  // 2025-12-01T00:00:00Z, a Monday
 constexpr int64_t kDay = 86400;
 
-class SurfacesTest : public ::testing::Test {
+// Every test runs against both serving paths: exhaustive scoring and the
+// two-stage path through the track indexes (forced on this small catalog).
+class SurfacesTest : public ::testing::TestWithParam<bool> {
  protected:
   static void SetUpTestSuite() {
     store_ = new InMemoryModelStore();
-    ASSERT_TRUE(store_->Publish(testing::SmallTrainedModel()).ok());
-    auto model = ServingModel::Create(*store_->OpenVersion("v000001"));
-    ASSERT_TRUE(model.ok()) << model.status();
-    model_ = new std::shared_ptr<const ServingModel>(*model);
+    ASSERT_TRUE(store_->Publish(testing::IndexedSmallTrainedModel()).ok());
+    for (bool two_stage : {false, true}) {
+      ServingOptions options;
+      if (two_stage) options.exhaustive_max_tracks = 0;
+      auto model =
+          ServingModel::Create(*store_->OpenVersion("v000001"), options);
+      ASSERT_TRUE(model.ok()) << model.status();
+      ASSERT_EQ((*model)->two_stage(), two_stage);
+      models_[two_stage] = new std::shared_ptr<const ServingModel>(*model);
+    }
   }
 
-  const ServingModel& model() const { return **model_; }
+  const ServingModel& model() const { return *models_[GetParam()]->get(); }
   const Catalog& catalog() const { return model().catalog(); }
   const TrainedModel& trained() const { return testing::SmallTrainedModel(); }
   const Track& track(uint32_t t) const { return catalog().tracks[t]; }
@@ -70,13 +78,19 @@ class SurfacesTest : public ::testing::Test {
   }
 
   static InMemoryModelStore* store_;
-  static std::shared_ptr<const ServingModel>* model_;
+  static std::shared_ptr<const ServingModel>* models_[2];
 };
 
 InMemoryModelStore* SurfacesTest::store_ = nullptr;
-std::shared_ptr<const ServingModel>* SurfacesTest::model_ = nullptr;
+std::shared_ptr<const ServingModel>* SurfacesTest::models_[2] = {nullptr,
+                                                                 nullptr};
 
-TEST_F(SurfacesTest, DiscoverWeeklyIsUnheardWithNewArtistsAndOnePerArtist) {
+INSTANTIATE_TEST_SUITE_P(Serving, SurfacesTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "TwoStage" : "Exhaustive";
+                         });
+
+TEST_P(SurfacesTest, DiscoverWeeklyIsUnheardWithNewArtistsAndOnePerArtist) {
   int new_at_low_share = 0, new_at_high_share = 0;
   for (int u = 0; u < 30; ++u) {
     for (double share : {0.2, 0.8}) {
@@ -108,7 +122,7 @@ TEST_F(SurfacesTest, DiscoverWeeklyIsUnheardWithNewArtistsAndOnePerArtist) {
   EXPECT_LT(new_at_low_share, new_at_high_share);
 }
 
-TEST_F(SurfacesTest, DiscoverWeeklyIsStableForAWeekAndChangesTheNext) {
+TEST_P(SurfacesTest, DiscoverWeeklyIsStableForAWeekAndChangesTheNext) {
   double overlap_next_week = 0;
   for (int u = 0; u < 20; ++u) {
     RecommendQuery q;
@@ -130,7 +144,7 @@ TEST_F(SurfacesTest, DiscoverWeeklyIsStableForAWeekAndChangesTheNext) {
   EXPECT_LT(overlap_next_week / 20, 0.7);
 }
 
-TEST_F(SurfacesTest, DailyMixesFollowClustersOfTaste) {
+TEST_P(SurfacesTest, DailyMixesFollowClustersOfTaste) {
   double dominant_share = 0;
   int mixes_seen = 0;
   for (int u = 0; u < 20; ++u) {
@@ -163,7 +177,7 @@ TEST_F(SurfacesTest, DailyMixesFollowClustersOfTaste) {
   EXPECT_GT(dominant_share / mixes_seen, 0.6);
 }
 
-TEST_F(SurfacesTest, FiltersApplyToEveryItem) {
+TEST_P(SurfacesTest, FiltersApplyToEveryItem) {
   RecommendQuery q;
   q.user_id = trained().users[1].id;
   q.count = 30;
@@ -184,7 +198,7 @@ TEST_F(SurfacesTest, FiltersApplyToEveryItem) {
   }
 }
 
-TEST_F(SurfacesTest, TracksNotAvailableInTheCountryAreNeverReturned) {
+TEST_P(SurfacesTest, TracksNotAvailableInTheCountryAreNeverReturned) {
   // Every track restricted to markets other than JP.
   std::set<uint32_t> unavailable;
   for (uint32_t t = 0; t < catalog().tracks.size(); ++t) {
@@ -211,7 +225,7 @@ TEST_F(SurfacesTest, TracksNotAvailableInTheCountryAreNeverReturned) {
   }
 }
 
-TEST_F(SurfacesTest, NewListenerWithCountryAndLikedArtistsGetsThatTaste) {
+TEST_P(SurfacesTest, NewListenerWithCountryAndLikedArtistsGetsThatTaste) {
   // Three artists of one genre, declared by a listener the model never saw.
   const uint16_t genre = catalog().artists[0].genre;
   RecommendQuery q;
@@ -244,7 +258,7 @@ TEST_F(SurfacesTest, NewListenerWithCountryAndLikedArtistsGetsThatTaste) {
   }
 }
 
-TEST_F(SurfacesTest, LikedTracksPersonaliseAndAreNotRepeated) {
+TEST_P(SurfacesTest, LikedTracksPersonaliseAndAreNotRepeated) {
   RecommendQuery q;
   q.country = "US";
   std::set<std::string> liked;
@@ -264,7 +278,7 @@ TEST_F(SurfacesTest, LikedTracksPersonaliseAndAreNotRepeated) {
   EXPECT_GE(in_genre, 12);
 }
 
-TEST_F(SurfacesTest, KnownUsersRecentPlaysPersonaliseInRealTime) {
+TEST_P(SurfacesTest, KnownUsersRecentPlaysPersonaliseInRealTime) {
   // A user who just played tracks of a genre they rarely listen to gets
   // more of that genre than their stored taste alone would give.
   int before = 0, after = 0;
@@ -291,7 +305,7 @@ TEST_F(SurfacesTest, KnownUsersRecentPlaysPersonaliseInRealTime) {
   EXPECT_GT(after, before + 20);
 }
 
-TEST_F(SurfacesTest, KnownUsersGetPersonalReasons) {
+TEST_P(SurfacesTest, KnownUsersGetPersonalReasons) {
   int personal = 0, total = 0;
   for (int u = 0; u < 20; ++u) {
     RecommendQuery q;
@@ -332,7 +346,7 @@ std::vector<RadioResult> Pages(const ServingModel& model, RadioQuery q,
   return out;
 }
 
-TEST_F(SurfacesTest, RadioContinuesWithoutRepeatsAndKeepsArtistsApart) {
+TEST_P(SurfacesTest, RadioContinuesWithoutRepeatsAndKeepsArtistsApart) {
   for (uint32_t seed : {3u, 40u, 99u}) {
     RadioQuery q;
     q.seed_track_id = track(seed).id;
@@ -364,7 +378,7 @@ TEST_F(SurfacesTest, RadioContinuesWithoutRepeatsAndKeepsArtistsApart) {
   }
 }
 
-TEST_F(SurfacesTest, RadioSteersAwayFromSkipsAndTowardLikes) {
+TEST_P(SurfacesTest, RadioSteersAwayFromSkipsAndTowardLikes) {
   // Seeded by a genre with several sub-genres: skip every track of the
   // first page's most common sub-genre, like every track of another.
   RadioQuery q;
@@ -413,7 +427,7 @@ TEST_F(SurfacesTest, RadioSteersAwayFromSkipsAndTowardLikes) {
   EXPECT_EQ(steered->session.skipped.size(), next.skipped_track_ids.size());
 }
 
-TEST_F(SurfacesTest, OneSkipSteersWithoutMakingTheStationJump) {
+TEST_P(SurfacesTest, OneSkipSteersWithoutMakingTheStationJump) {
   // Skipping a track typical of the station (the top track of the first
   // page) must not throw the next page out of the seed's genre.
   int in_genre = 0, total = 0;
@@ -435,7 +449,7 @@ TEST_F(SurfacesTest, OneSkipSteersWithoutMakingTheStationJump) {
   EXPECT_GE(in_genre, total * 7 / 10) << in_genre << " of " << total;
 }
 
-TEST_F(SurfacesTest, PassesFilterChecksEveryRule) {
+TEST_P(SurfacesTest, PassesFilterChecksEveryRule) {
   Catalog c;
   c.genres = {"pop"};
   c.subgenres = {""};

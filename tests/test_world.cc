@@ -55,6 +55,15 @@ const core::TrainedModel& SmallTrainedModel() {
   return *model;
 }
 
+const core::TrainedModel& IndexedSmallTrainedModel() {
+  static const auto* const model = [] {
+    auto* m = new core::TrainedModel(SmallTrainedModel());
+    m->indexes = ValueOrDie(core::BuildTrackIndexes(m->tracks, {}), "indexes");
+    return m;
+  }();
+  return *model;
+}
+
 std::string FreshTempDir(const std::string& name) {
   const std::filesystem::path dir =
       std::filesystem::path(::testing::TempDir()) /

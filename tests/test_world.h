@@ -20,6 +20,8 @@ core::TrainingOptions SmallTrainingOptions();
 
 const core::Dataset& SmallWorld();
 const core::TrainedModel& SmallTrainedModel();
+// The same with its track indexes built (core/model.h BuildTrackIndexes).
+const core::TrainedModel& IndexedSmallTrainedModel();
 
 // A new, empty directory under the test temp dir, unique to this process so
 // that tests running in parallel never share one.

@@ -12,6 +12,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "core/dataset_io.h"
 #include "core/demo_world.h"
 #include "core/event_log.h"
@@ -64,6 +66,10 @@ ABSL_FLAG(int, cg_steps, 3,
 ABSL_FLAG(std::string, scaling, "log1p",
           "Play count to strength: 'log1p' (ln(1 + plays)) or 'linear'.");
 ABSL_FLAG(int, threads, 2, "Training threads.");
+ABSL_FLAG(int, index_m, 16,
+          "Track indexes: HNSW graph degree (core/track_index.h).");
+ABSL_FLAG(int, index_ef_construction, 100,
+          "Track indexes: HNSW candidate list while building.");
 ABSL_FLAG(bool, log_loss, true,
           "Log the ALS training loss after each iteration (about a fifth of "
           "an iteration's extra work).");
@@ -319,7 +325,27 @@ absl::Status Train() {
                        }));
   model.metadata.training["source"] = absl::GetFlag(FLAGS_source);
   RETURN_IF_ERROR(QualityGate(*store, model.metadata));
+  {
+    const absl::Time start = absl::Now();
+    ASSIGN_OR_RETURN(
+        model.indexes,
+        recsys::core::BuildTrackIndexes(
+            model.tracks,
+            {.m = absl::GetFlag(FLAGS_index_m),
+             .ef_construction = absl::GetFlag(FLAGS_index_ef_construction),
+             .threads = absl::GetFlag(FLAGS_threads)}));
+    const std::string seconds =
+        absl::StrFormat("%.1f", absl::ToDoubleSeconds(absl::Now() - start));
+    model.metadata.training["index_seconds"] = seconds;
+    Log(LogLevel::kInfo, "indexes_built",
+        {{"tracks", absl::StrCat(model.tracks.cf.rows())},
+         {"seconds", seconds}});
+  }
+  const absl::Time publish_start = absl::Now();
   ASSIGN_OR_RETURN(const std::string version, store->Publish(model));
+  Log(LogLevel::kInfo, "publish_seconds",
+      {{"seconds", absl::StrFormat("%.1f", absl::ToDoubleSeconds(
+                                               absl::Now() - publish_start))}});
   Log(LogLevel::kInfo, "published",
       {{"version", version}, {"model_dir", store->root()}});
   std::printf("published %s to %s\n", version.c_str(), store->root().c_str());

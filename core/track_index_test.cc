@@ -1,0 +1,175 @@
+#include "core/track_index.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace recsys::core {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Rows of very different lengths, like ALS vectors of popular and rare
+// tracks: the case where inner-product search is hard.
+FactorMatrix SkewedRows(int64_t n, int d, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> gauss;
+  std::lognormal_distribution<float> length(0.0f, 0.7f);
+  FactorMatrix rows(n, d);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int j = 0; j < d; ++j) rows(i, j) = gauss(rng);
+    rows.row(i) *= length(rng) / rows.row(i).norm();
+  }
+  return rows;
+}
+
+std::string TempPath(const std::string& name) {
+  return (std::filesystem::path(::testing::TempDir()) /
+          (name + std::to_string(::getpid())))
+      .string();
+}
+
+TEST(ExactIndexTest, ReturnsLargestInnerProductsFirst) {
+  FactorMatrix rows(4, 2);
+  rows << 1, 0,  //
+      0, 1,      //
+      3, 3,      //
+      -1, -1;
+  ExactIndex index(rows);
+  const std::vector<float> q = {1.0f, 0.5f};
+  const std::vector<Neighbor> top = index.Search(q, 3);
+  ASSERT_EQ(top.size(), 3u);
+  EXPECT_EQ(top[0].row, 2u);
+  EXPECT_FLOAT_EQ(top[0].score, 4.5f);
+  EXPECT_EQ(top[1].row, 0u);
+  EXPECT_EQ(top[2].row, 1u);
+  EXPECT_EQ(index.Search(q, 10).size(), 4u);
+  EXPECT_TRUE(index.Search(q, 0).empty());
+}
+
+TEST(HnswIndexTest, FindsTheExactNeighboursOfSkewedRows) {
+  const int d = 16;
+  const FactorMatrix rows = SkewedRows(20000, d, 7);
+  absl::StatusOr<std::unique_ptr<HnswIndex>> index =
+      HnswIndex::Build(rows, {.ef_search = 128});
+  ASSERT_TRUE(index.ok()) << index.status();
+  ExactIndex exact(rows);
+  const FactorMatrix queries = SkewedRows(100, d, 8);
+  double recall = 0;
+  for (int q = 0; q < queries.rows(); ++q) {
+    const std::vector<float> query(queries.row(q).data(),
+                                   queries.row(q).data() + d);
+    const std::vector<Neighbor> found = (*index)->Search(query, 50);
+    ASSERT_EQ(found.size(), 50u);
+    for (size_t i = 0; i < found.size(); ++i) {
+      // Scores are the true inner products, best first.
+      EXPECT_NEAR(found[i].score, rows.row(found[i].row).dot(queries.row(q)),
+                  1e-3);
+      if (i > 0) {
+        EXPECT_GE(found[i - 1].score, found[i].score - 1e-4);
+      }
+    }
+    recall += RecallAt(found, exact.Search(query, 50));
+  }
+  EXPECT_GE(recall / queries.rows(), 0.95);
+}
+
+TEST(HnswIndexTest, RejectsBadInput) {
+  FactorMatrix rows = SkewedRows(10, 4, 1);
+  EXPECT_EQ(HnswIndex::Build(rows, {.m = 1}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  rows(3, 2) = std::nanf("");
+  EXPECT_EQ(HnswIndex::Build(rows, {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(HnswIndexTest, EmptyIndexAnswersNothing) {
+  absl::StatusOr<std::unique_ptr<HnswIndex>> index =
+      HnswIndex::Build(FactorMatrix(0, 8), {});
+  ASSERT_TRUE(index.ok()) << index.status();
+  EXPECT_TRUE((*index)->Search(std::vector<float>(8, 1.0f), 5).empty());
+}
+
+class SavedIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    rows_ = SkewedRows(3000, 8, 3);
+    absl::StatusOr<std::unique_ptr<HnswIndex>> index =
+        HnswIndex::Build(rows_, {});
+    ASSERT_TRUE(index.ok()) << index.status();
+    index_ = std::move(*index);
+    path_ = TempPath("track_index");
+    ASSERT_TRUE(index_->Save(path_).ok());
+  }
+  void TearDown() override {
+    std::remove(path_.c_str());
+    std::remove((path_ + ".header").c_str());
+  }
+  // Flips one byte of `file` at `offset` (from the end when negative).
+  static void Flip(const std::string& file, std::streamoff offset) {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(offset, offset < 0 ? std::ios::end : std::ios::beg);
+    const std::streampos at = f.tellg();
+    char c;
+    f.read(&c, 1);
+    c ^= 0x5a;
+    f.seekp(at);
+    f.write(&c, 1);
+  }
+
+  FactorMatrix rows_;
+  std::unique_ptr<HnswIndex> index_;
+  std::string path_;
+};
+
+TEST_F(SavedIndexTest, LoadsWhatWasSaved) {
+  absl::StatusOr<std::unique_ptr<HnswIndex>> loaded =
+      HnswIndex::Load(path_, 64);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->size(), 3000);
+  EXPECT_EQ((*loaded)->dimensions(), 8);
+  EXPECT_EQ((*loaded)->ef_search(), 64);
+  const std::vector<float> q(rows_.row(5).data(), rows_.row(5).data() + 8);
+  const std::vector<Neighbor> a = index_->Search(q, 20);
+  const std::vector<Neighbor> b = (*loaded)->Search(q, 20);
+  EXPECT_GE(RecallAt(b, a), 0.9);
+}
+
+TEST_F(SavedIndexTest, MissingHeaderIsNotFound) {
+  std::remove((path_ + ".header").c_str());
+  EXPECT_EQ(HnswIndex::Load(path_, 64).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(SavedIndexTest, CorruptGraphIsDataLoss) {
+  Flip(path_, -100);
+  const absl::Status status = HnswIndex::Load(path_, 64).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(status.message(), HasSubstr("checksum"));
+}
+
+TEST_F(SavedIndexTest, TruncatedGraphIsDataLoss) {
+  std::filesystem::resize_file(path_, std::filesystem::file_size(path_) - 7);
+  EXPECT_EQ(HnswIndex::Load(path_, 64).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST_F(SavedIndexTest, CorruptHeaderIsDataLoss) {
+  Flip(path_ + ".header", 13);
+  EXPECT_EQ(HnswIndex::Load(path_, 64).status().code(),
+            absl::StatusCode::kDataLoss);
+  Flip(path_ + ".header", 13);
+  Flip(path_ + ".header", 0);
+  EXPECT_THAT(HnswIndex::Load(path_, 64).status().message(),
+              HasSubstr("bad magic"));
+}
+
+}  // namespace
+}  // namespace recsys::core
