@@ -30,7 +30,7 @@ packages=(
   # (tests/explore_chromium_test.sh, headless).
   chromium
   # The trainer benchmark regenerates ../shared/eval/synth with its script.
-  python3-numpy python3-scipy
+  python3-numpy python3-scipy time
 )
 
 missing=()

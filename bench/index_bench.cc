@@ -1,0 +1,355 @@
+// Track index benchmark: recall@100 against exact search, and single-query
+// latency, of our index (core::HnswIndex), FAISS (IndexHNSWFlat and the
+// exact IndexFlatIP) and hnswlib used directly, on the same track vectors
+// with the same user-vector queries (maximum inner product, as Recommend
+// searches).
+//
+//   recsys-index-bench [--model_dir=DIR | --rows=N --dims=D] [--queries=Q]
+//                      [--m=16 --ef_construction=100] [benchmark flags]
+//
+// With --model_dir, the rows are the current version's CF track vectors and
+// the queries its first Q user vectors (ids u000000.., the demo world's);
+// without, skewed random vectors (lognormal norms, like ALS vectors). Each
+// benchmark reports recall@100 over all queries (the `recall` counter) and
+// the time of one query. Results: docs/BENCHMARKS.md.
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "benchmark/benchmark.h"
+#include "core/model.h"
+#include "core/track_index.h"
+#include "faiss/IndexFlat.h"
+#include "faiss/IndexHNSW.h"
+#include "hnswlib/hnswlib.h"
+#include "storage/rocksdb_model_store.h"
+
+namespace {
+
+using recsys::core::FactorMatrix;
+using recsys::core::Neighbor;
+
+constexpr int kTopK = 100;
+
+struct Config {
+  std::string model_dir;
+  int64_t rows = 1000000;
+  int dims = 64;
+  int queries = 1000;
+  int m = 16;
+  int ef_construction = 100;
+};
+Config config;
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since)
+      .count();
+}
+
+FactorMatrix SkewedRows(int64_t n, int d, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> gauss;
+  std::lognormal_distribution<float> length(0.0f, 0.5f);
+  FactorMatrix rows(n, d);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int j = 0; j < d; ++j) rows(i, j) = gauss(rng);
+    rows.row(i) *= length(rng) / rows.row(i).norm();
+  }
+  return rows;
+}
+
+// The vectors, the queries and the exact answers, made once.
+struct Data {
+  FactorMatrix rows;
+  FactorMatrix queries;
+  std::vector<std::vector<Neighbor>> truth;  // exact top kTopK per query
+  std::string source;
+};
+
+const Data& GetData() {
+  static Data* data = [] {
+    auto* d = new Data();
+    if (!config.model_dir.empty()) {
+      auto store = recsys::storage::RocksDbModelStore::Open(config.model_dir);
+      auto version = store.ok() ? (*store)->CurrentVersion()
+                                : absl::StatusOr<std::string>(store.status());
+      auto opened = version.ok()
+                        ? (*store)->OpenVersion(*version)
+                        : decltype((*store)->OpenVersion(""))(version.status());
+      auto side =
+          opened.ok()
+              ? (*opened)->LoadTrackSide()
+              : absl::StatusOr<recsys::core::TrackSide>(opened.status());
+      if (!side.ok()) {
+        std::fprintf(stderr, "index_bench: %s\n",
+                     side.status().ToString().c_str());
+        std::exit(2);
+      }
+      d->rows = std::move(side->cf);
+      d->queries.resize(config.queries, d->rows.cols());
+      for (int q = 0; q < config.queries; ++q) {
+        auto user = (*opened)->GetUser(absl::StrFormat("u%06d", q));
+        if (!user.ok()) {
+          std::fprintf(stderr, "index_bench: user %d: %s\n", q,
+                       user.status().ToString().c_str());
+          std::exit(2);
+        }
+        for (int j = 0; j < d->rows.cols(); ++j) {
+          d->queries(q, j) = user->factors[j];
+        }
+      }
+      d->source = absl::StrCat("model ", *version);
+    } else {
+      d->rows = SkewedRows(config.rows, config.dims, 1);
+      d->queries = SkewedRows(config.queries, config.dims, 2);
+      d->source = "skewed random vectors";
+    }
+    // Ground truth by FAISS's exact search, all threads.
+    faiss::IndexFlatIP exact(static_cast<int>(d->rows.cols()));
+    exact.add(d->rows.rows(), d->rows.data());
+    std::vector<float> distances(static_cast<size_t>(config.queries) * kTopK);
+    std::vector<faiss::Index::idx_t> labels(distances.size());
+    exact.search(config.queries, d->queries.data(), kTopK, distances.data(),
+                 labels.data());
+    d->truth.resize(config.queries);
+    for (int q = 0; q < config.queries; ++q) {
+      for (int i = 0; i < kTopK; ++i) {
+        d->truth[q].push_back({static_cast<uint32_t>(labels[q * kTopK + i]),
+                               distances[q * kTopK + i]});
+      }
+    }
+    std::fprintf(stderr,
+                 "index_bench: %lld rows x %lld dims (%s), %d queries\n",
+                 static_cast<long long>(d->rows.rows()),
+                 static_cast<long long>(d->rows.cols()), d->source.c_str(),
+                 config.queries);
+    return d;
+  }();
+  return *data;
+}
+
+// One searcher per library, built once, timed once.
+class Searcher {
+ public:
+  virtual ~Searcher() = default;
+  virtual void SetEf(int ef) = 0;
+  virtual std::vector<uint32_t> Search(const float* query, int k) = 0;
+};
+
+class OurSearcher : public Searcher {
+ public:
+  OurSearcher() {
+    const Data& d = GetData();
+    const auto start = std::chrono::steady_clock::now();
+    auto index = recsys::core::HnswIndex::Build(
+        d.rows, {.m = config.m,
+                 .ef_construction = config.ef_construction,
+                 .ef_search = 1,
+                 .threads = 2});
+    if (!index.ok()) std::abort();
+    index_ = *std::move(index);
+    std::fprintf(stderr, "index_bench: ours built in %.1f s\n", Seconds(start));
+  }
+  // Our index searches with max(ef_search, k) candidates: asking for ef
+  // rows and keeping k is a search with list ef.
+  void SetEf(int ef) override { ef_ = ef; }
+  std::vector<uint32_t> Search(const float* query, int k) override {
+    std::vector<uint32_t> out;
+    for (const Neighbor& n :
+         index_->Search(absl::MakeConstSpan(query, index_->dimensions()),
+                        std::max(k, ef_))) {
+      if (static_cast<int>(out.size()) == k) break;
+      out.push_back(n.row);
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<recsys::core::HnswIndex> index_;
+  int ef_ = 1;
+};
+
+class HnswlibSearcher : public Searcher {
+ public:
+  HnswlibSearcher() : space_(static_cast<int>(GetData().rows.cols())) {
+    const Data& d = GetData();
+    const auto start = std::chrono::steady_clock::now();
+    graph_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+        &space_, d.rows.rows(), config.m, config.ef_construction);
+    // Two inserting threads, as ours and FAISS get.
+    std::atomic<int64_t> next{0};
+    auto insert = [&] {
+      for (int64_t i; (i = next.fetch_add(1)) < d.rows.rows();) {
+        graph_->addPoint(d.rows.row(i).data(), static_cast<size_t>(i));
+      }
+    };
+    std::thread other(insert);
+    insert();
+    other.join();
+    std::fprintf(stderr, "index_bench: hnswlib built in %.1f s\n",
+                 Seconds(start));
+  }
+  void SetEf(int ef) override { graph_->setEf(ef); }
+  std::vector<uint32_t> Search(const float* query, int k) override {
+    auto found = graph_->searchKnn(query, k);
+    std::vector<uint32_t> out(found.size());
+    for (size_t i = found.size(); i-- > 0; found.pop()) {
+      out[i] = static_cast<uint32_t>(found.top().second);
+    }
+    return out;
+  }
+
+ private:
+  hnswlib::InnerProductSpace space_;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph_;
+};
+
+class FaissHnswSearcher : public Searcher {
+ public:
+  FaissHnswSearcher()
+      : index_(static_cast<int>(GetData().rows.cols()), config.m,
+               faiss::METRIC_INNER_PRODUCT) {
+    const Data& d = GetData();
+    const auto start = std::chrono::steady_clock::now();
+    omp_set_num_threads(2);
+    index_.hnsw.efConstruction = config.ef_construction;
+    index_.add(d.rows.rows(), d.rows.data());
+    omp_set_num_threads(1);  // one query at a time, as a server asks
+    std::fprintf(stderr, "index_bench: faiss HNSWFlat built in %.1f s\n",
+                 Seconds(start));
+  }
+  void SetEf(int ef) override { index_.hnsw.efSearch = ef; }
+  std::vector<uint32_t> Search(const float* query, int k) override {
+    std::vector<float> distances(k);
+    std::vector<faiss::Index::idx_t> labels(k);
+    index_.search(1, query, k, distances.data(), labels.data());
+    std::vector<uint32_t> out;
+    for (faiss::Index::idx_t l : labels) {
+      if (l >= 0) out.push_back(static_cast<uint32_t>(l));
+    }
+    return out;
+  }
+
+ private:
+  faiss::IndexHNSWFlat index_;
+};
+
+class FaissFlatSearcher : public Searcher {
+ public:
+  FaissFlatSearcher() : index_(static_cast<int>(GetData().rows.cols())) {
+    index_.add(GetData().rows.rows(), GetData().rows.data());
+  }
+  void SetEf(int) override {}
+  std::vector<uint32_t> Search(const float* query, int k) override {
+    omp_set_num_threads(1);
+    std::vector<float> distances(k);
+    std::vector<faiss::Index::idx_t> labels(k);
+    index_.search(1, query, k, distances.data(), labels.data());
+    return std::vector<uint32_t>(labels.begin(), labels.end());
+  }
+
+ private:
+  faiss::IndexFlatIP index_;
+};
+
+template <typename S>
+Searcher& Get() {
+  static S* searcher = new S();
+  return *searcher;
+}
+
+template <typename S>
+void BM_Search(benchmark::State& state) {
+  const Data& d = GetData();
+  Searcher& searcher = Get<S>();
+  searcher.SetEf(static_cast<int>(state.range(0)));
+  // Recall over every query, outside the timed loop.
+  double recall = 0;
+  for (int q = 0; q < config.queries; ++q) {
+    std::vector<Neighbor> found;
+    for (uint32_t r : searcher.Search(d.queries.row(q).data(), kTopK)) {
+      found.push_back({r, 0});
+    }
+    recall += recsys::core::RecallAt(found, d.truth[q]);
+  }
+  int q = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(searcher.Search(d.queries.row(q).data(), kTopK));
+    q = (q + 1) % config.queries;
+  }
+  state.counters["recall"] = recall / config.queries;
+  state.counters["ef"] = static_cast<double>(state.range(0));
+}
+
+void EfSweep(benchmark::internal::Benchmark* b) {
+  for (int ef : {100, 150, 200, 300, 400, 600}) b->Arg(ef);
+  b->Unit(benchmark::kMicrosecond);
+}
+
+BENCHMARK_TEMPLATE(BM_Search, OurSearcher)->Apply(EfSweep);
+BENCHMARK_TEMPLATE(BM_Search, HnswlibSearcher)->Apply(EfSweep);
+BENCHMARK_TEMPLATE(BM_Search, FaissHnswSearcher)->Apply(EfSweep);
+BENCHMARK_TEMPLATE(BM_Search, FaissFlatSearcher)
+    ->Arg(0)
+    ->Unit(benchmark::kMicrosecond)
+    ->Iterations(50);
+
+// Takes this benchmark's own --name=value flags out of argv.
+bool ParseOwnFlags(int* argc, char** argv) {
+  int kept = 1;
+  for (int i = 1; i < *argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      const std::string prefix = absl::StrCat("--", name, "=");
+      return arg.rfind(prefix, 0) == 0 ? argv[i] + prefix.size() : nullptr;
+    };
+    bool ok = true;
+    if (const char* v = value("model_dir")) {
+      config.model_dir = v;
+    } else if (const char* v = value("rows")) {
+      ok = absl::SimpleAtoi(v, &config.rows) && config.rows > kTopK;
+    } else if (const char* v = value("dims")) {
+      ok = absl::SimpleAtoi(v, &config.dims) && config.dims > 0;
+    } else if (const char* v = value("queries")) {
+      ok = absl::SimpleAtoi(v, &config.queries) && config.queries > 0;
+    } else if (const char* v = value("m")) {
+      ok = absl::SimpleAtoi(v, &config.m) && config.m >= 2;
+    } else if (const char* v = value("ef_construction")) {
+      ok = absl::SimpleAtoi(v, &config.ef_construction) &&
+           config.ef_construction > 0;
+    } else {
+      argv[kept++] = argv[i];
+      continue;
+    }
+    if (!ok) {
+      std::fprintf(stderr, "index_bench: bad flag %s\n", arg.c_str());
+      return false;
+    }
+  }
+  *argc = kept;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (!ParseOwnFlags(&argc, argv)) return 2;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
