@@ -158,4 +158,76 @@ void ServerMetrics::CountReload(bool success) {
   (success ? reload_success_ : reload_failure_)->Increment();
 }
 
+class ServerMetrics::ScrapeCallback : public prometheus::Collectable {
+ public:
+  explicit ScrapeCallback(
+      std::function<std::vector<prometheus::MetricFamily>()> collect)
+      : collect_(std::move(collect)) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    absl::MutexLock lock(&mu_);
+    if (!collect_) return {};
+    return collect_();
+  }
+  // Waits for a Collect() in progress.
+  void Stop() {
+    absl::MutexLock lock(&mu_);
+    collect_ = nullptr;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::function<std::vector<prometheus::MetricFamily>()> collect_
+      ABSL_GUARDED_BY(mu_);
+};
+
+void ServerMetrics::AddScrapeCallback(
+    std::function<std::vector<prometheus::MetricFamily>()> collect) {
+  auto callback = std::make_shared<ScrapeCallback>(std::move(collect));
+  exposer_->RegisterCollectable(callback);
+  absl::MutexLock lock(&mu_);
+  scrape_callbacks_.push_back(std::move(callback));
+}
+
+void ServerMetrics::StopScrapeCallbacks() {
+  absl::MutexLock lock(&mu_);
+  for (const auto& callback : scrape_callbacks_) {
+    callback->Stop();
+    exposer_->RemoveCollectable(callback);
+  }
+  scrape_callbacks_.clear();
+}
+
+namespace {
+
+prometheus::MetricFamily OneSample(std::string name, std::string help,
+                                   prometheus::MetricType type, double value) {
+  prometheus::MetricFamily family;
+  family.name = std::move(name);
+  family.help = std::move(help);
+  family.type = type;
+  prometheus::ClientMetric sample;
+  if (type == prometheus::MetricType::Counter) {
+    sample.counter.value = value;
+  } else {
+    sample.gauge.value = value;
+  }
+  family.metric.push_back(std::move(sample));
+  return family;
+}
+
+}  // namespace
+
+prometheus::MetricFamily CounterFamily(std::string name, std::string help,
+                                       double value) {
+  return OneSample(std::move(name), std::move(help),
+                   prometheus::MetricType::Counter, value);
+}
+
+prometheus::MetricFamily GaugeFamily(std::string name, std::string help,
+                                     double value) {
+  return OneSample(std::move(name), std::move(help),
+                   prometheus::MetricType::Gauge, value);
+}
+
 }  // namespace recsys::server

@@ -7,6 +7,7 @@
 #define RECSYS_SERVER_METRICS_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
+#include "prometheus/metric_family.h"
 #include "prometheus/registry.h"
 
 namespace recsys::server {
@@ -54,9 +56,18 @@ class ServerMetrics {
   // A reload attempt: "success" or "failure".
   void CountReload(bool success);
 
+  // Metrics computed when Prometheus scrapes: `collect` returns their
+  // families (see CounterFamily() / GaugeFamily()). Call
+  // StopScrapeCallbacks() before anything `collect` reads is destroyed; a
+  // scrape from then on leaves them out.
+  void AddScrapeCallback(
+      std::function<std::vector<prometheus::MetricFamily>()> collect);
+  void StopScrapeCallbacks();
+
   prometheus::Registry& registry() { return *registry_; }
 
  private:
+  class ScrapeCallback;
   ServerMetrics() = default;
 
   std::shared_ptr<prometheus::Registry> registry_;
@@ -77,7 +88,15 @@ class ServerMetrics {
 
   absl::Mutex mu_;
   prometheus::Gauge* current_info_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::vector<std::shared_ptr<ScrapeCallback>> scrape_callbacks_
+      ABSL_GUARDED_BY(mu_);
 };
+
+// One unlabelled sample as a metric family, for scrape callbacks.
+prometheus::MetricFamily CounterFamily(std::string name, std::string help,
+                                       double value);
+prometheus::MetricFamily GaugeFamily(std::string name, std::string help,
+                                     double value);
 
 }  // namespace recsys::server
 

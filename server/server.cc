@@ -42,6 +42,38 @@ absl::StatusOr<std::unique_ptr<RecsysServer>> RecsysServer::Start(
   ASSIGN_OR_RETURN(s->metrics_, ServerMetrics::Start(options.metrics_address));
   s->models_ = std::make_unique<ModelHolder>(s->store_.get(), s->metrics_.get(),
                                              options.serving);
+  s->metrics_->AddScrapeCallback([store = s->store_.get(),
+                                  models = s->models_.get()] {
+    const storage::BlockCacheStats cache = store->CacheStats();
+    const std::shared_ptr<const core::ServingModel> model = models->Get();
+    return std::vector<prometheus::MetricFamily>{
+        CounterFamily("recsys_user_cache_hits_total",
+                      "Block cache hits of the model store (user vectors "
+                      "and histories; --user_cache_mb).",
+                      static_cast<double>(cache.hits)),
+        CounterFamily("recsys_user_cache_misses_total",
+                      "Block cache misses of the model store (reads from "
+                      "disk).",
+                      static_cast<double>(cache.misses)),
+        GaugeFamily("recsys_user_cache_bytes",
+                    "Bytes held by the model store's block cache.",
+                    static_cast<double>(cache.usage_bytes)),
+        GaugeFamily("recsys_user_cache_capacity_bytes",
+                    "Capacity of the model store's block cache.",
+                    static_cast<double>(cache.capacity_bytes)),
+        GaugeFamily("recsys_serving_two_stage",
+                    "1 when the served model answers through its track "
+                    "indexes, 0 when it scores every track.",
+                    model != nullptr && model->two_stage() ? 1.0 : 0.0),
+        CounterFamily("recsys_exhaustive_fallbacks_total",
+                      "Two-stage requests whose filters left too few "
+                      "candidates, so every track was scored (resets when "
+                      "a new model is loaded).",
+                      model != nullptr ? static_cast<double>(
+                                             model->exhaustive_fallbacks())
+                                       : 0.0),
+    };
+  });
   if (absl::Status loaded = s->models_->Refresh(); !loaded.ok()) {
     if (!(options.allow_empty_store && absl::IsNotFound(loaded))) return loaded;
     core::Log(core::LogLevel::kWarning, "no_model",
@@ -152,6 +184,8 @@ void RecsysServer::Wait() { server_->Wait(); }
 
 RecsysServer::~RecsysServer() {
   if (server_ != nullptr) Shutdown(absl::ZeroDuration());
+  // The scrape callback reads the store and the model holder.
+  if (metrics_ != nullptr) metrics_->StopScrapeCallbacks();
 }
 
 }  // namespace recsys::server

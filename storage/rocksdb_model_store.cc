@@ -26,6 +26,7 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/statistics.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "storage/codec.h"
@@ -227,6 +228,11 @@ rocksdb::ColumnFamilyOptions CfOptions(
   table.block_cache = cache;
   if (point_lookups) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    // The user tables' index and filter blocks grow with the number of
+    // users: they go through the bounded block cache too, so the server's
+    // memory does not (max_open_files bounds the table readers).
+    table.cache_index_and_filter_blocks = true;
+    table.cache_index_and_filter_blocks_with_high_priority = true;
   }
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.compression = rocksdb::kNoCompression;
@@ -235,8 +241,9 @@ rocksdb::ColumnFamilyOptions CfOptions(
 
 absl::StatusOr<std::unique_ptr<OpenDb>> OpenRocks(
     const fs::path& path, const std::shared_ptr<rocksdb::Cache>& cache,
-    bool read_only) {
+    const std::shared_ptr<rocksdb::Statistics>& statistics, bool read_only) {
   rocksdb::DBOptions db_options;
+  db_options.statistics = statistics;
   db_options.create_if_missing = !read_only;
   db_options.create_missing_column_families = !read_only;
   db_options.paranoid_checks = true;
@@ -667,7 +674,20 @@ absl::Status CheckModelShape(const core::TrainedModel& model) {
 
 struct RocksDbModelStore::Shared {
   std::shared_ptr<rocksdb::Cache> cache;
+  std::shared_ptr<rocksdb::Statistics> statistics =
+      rocksdb::CreateDBStatistics();
 };
+
+BlockCacheStats RocksDbModelStore::CacheStats() const {
+  BlockCacheStats stats;
+  stats.hits = static_cast<int64_t>(
+      shared_->statistics->getTickerCount(rocksdb::BLOCK_CACHE_HIT));
+  stats.misses = static_cast<int64_t>(
+      shared_->statistics->getTickerCount(rocksdb::BLOCK_CACHE_MISS));
+  stats.usage_bytes = static_cast<int64_t>(shared_->cache->GetUsage());
+  stats.capacity_bytes = static_cast<int64_t>(shared_->cache->GetCapacity());
+  return stats;
+}
 
 RocksDbModelStore::RocksDbModelStore(std::string root,
                                      RocksDbStoreOptions options)
@@ -741,7 +761,7 @@ RocksDbModelStore::OpenVersion(absl::string_view version) const {
         absl::StrCat("no model version '", version, "'"));
   }
   absl::StatusOr<std::unique_ptr<OpenDb>> db =
-      OpenRocks(path, shared_->cache, /*read_only=*/true);
+      OpenRocks(path, shared_->cache, shared_->statistics, /*read_only=*/true);
   if (!db.ok()) {
     return absl::DataLossError(
         absl::StrCat("model version ", version,
@@ -800,7 +820,8 @@ absl::StatusOr<std::string> RocksDbModelStore::Publish(
       versions / absl::StrCat(".tmp-", ::getpid(), "-", sequence++);
   {
     ASSIGN_OR_RETURN(std::unique_ptr<OpenDb> db,
-                     OpenRocks(tmp, shared_->cache, /*read_only=*/false));
+                     OpenRocks(tmp, shared_->cache, shared_->statistics,
+                               /*read_only=*/false));
     RETURN_IF_ERROR(WriteModel(*db, model, options_.publish_batch_users));
     RETURN_IF_ERROR(FromRocks(db->db->SyncWAL(), "sync"));
   }

@@ -41,6 +41,14 @@ struct RocksDbStoreOptions {
   int publish_batch_users = 10000;
 };
 
+// The block cache's counters since the store was opened.
+struct BlockCacheStats {
+  int64_t hits = 0;
+  int64_t misses = 0;
+  int64_t usage_bytes = 0;
+  int64_t capacity_bytes = 0;
+};
+
 class RocksDbModelStore : public core::ModelStore {
  public:
   // Opens (creating if needed) the store at `root`. INVALID_ARGUMENT when
@@ -61,6 +69,10 @@ class RocksDbModelStore : public core::ModelStore {
   [[nodiscard]] absl::Status SetCurrent(absl::string_view version);
 
   const std::string& root() const { return root_; }
+
+  // Of the block cache shared by the versions opened through this store:
+  // after the track side is loaded, its reads are user lookups.
+  BlockCacheStats CacheStats() const;
 
  private:
   struct Shared;
