@@ -442,14 +442,15 @@ if want reload; then
     visible_s="$(calc "$(now) - $t1")"
   }
   # A first publication, outside the measurements, times one so that the
-  # loads below last for all of them (with 50% to spare).
+  # loads below last for all of them (with 50% to spare; a swap is counted
+  # as at least one reload interval, the server's polling period).
   log "reload: calibration publication"
   publish "$serve_dir" 1000
   fact reload.calibration_publish_s "$publish_s"
   pace_s="$visible_s"
   lead_s=1
   load_s="$(awk -v n="$reload_versions" -v p="$publish_s" -v v="$visible_s" -v r="$reload_interval_s" -v lead="$lead_s" \
-    'BEGIN { d = lead + 1.5 * n * (p + v + r / 2) + 1; printf "%d", (d == int(d)) ? d : int(d) + 1 }')"
+    'BEGIN { w = (v > r) ? v : r; d = lead + 1.5 * n * (p + w) + 1; printf "%d", (d == int(d)) ? d : int(d) + 1 }')"
 
   # loaded_publications NAME DIR: the fixed-rate load (report NAME.json)
   # while --reload_versions versions are published into DIR; sets
