@@ -5,6 +5,13 @@
 //                  [--qps=500] [--mix=recommend:60,radio:20,related:10,
 //                  now_playing:10] [--users=N --tracks=N --artists=N] [--json]
 //
+// RPCs of --mix: recommend, radio, related (RelatedArtists), now_playing,
+// model_info (GetModelInfo) and health: a grpc.health.v1 Check of
+// --health_service ("" = the whole server), the cheapest call the server
+// answers, i.e. the baseline cost of an RPC. A health answer other than
+// SERVING is counted as a failure under the code HEALTH_<status> (e.g.
+// HEALTH_NOT_SERVING), not as OK.
+//
 // Modes:
 //   closed loop (default): --concurrency calls are kept in flight; each
 //     completion sends the next call. Measures the server's capacity.
@@ -50,6 +57,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "recsys/v1/recommender.grpc.pb.h"
 
@@ -64,7 +72,11 @@ ABSL_FLAG(double, qps, 0,
           "loop).");
 ABSL_FLAG(std::string, mix, "recommend:60,radio:20,related:10,now_playing:10",
           "Weights of the RPCs: recommend, radio, related, now_playing, "
-          "model_info.");
+          "model_info, health (a grpc.health.v1 Check: the empty-RPC "
+          "baseline).");
+ABSL_FLAG(std::string, health_service, "",
+          "health: the service name checked (\"\" = the whole server, or "
+          "recsys.v1.Recommender).");
 ABSL_FLAG(int64_t, users, 2000, "Users in the model: ids u000000 .. N-1.");
 ABSL_FLAG(int64_t, tracks, 5000, "Tracks in the model: ids tr000000 .. N-1.");
 ABSL_FLAG(int64_t, artists, 0,
@@ -78,13 +90,21 @@ ABSL_FLAG(bool, json, false, "Print the report as one JSON object.");
 namespace {
 
 namespace pb = ::recsys::v1;
+namespace health_pb = ::grpc::health::v1;
 using SteadyClock = std::chrono::steady_clock;
 
-enum class Rpc { kRecommend, kRadio, kRelated, kNowPlaying, kModelInfo };
+enum class Rpc {
+  kRecommend,
+  kRadio,
+  kRelated,
+  kNowPlaying,
+  kModelInfo,
+  kHealth
+};
 constexpr std::pair<const char*, Rpc> kRpcNames[] = {
     {"recommend", Rpc::kRecommend},  {"radio", Rpc::kRadio},
     {"related", Rpc::kRelated},      {"now_playing", Rpc::kNowPlaying},
-    {"model_info", Rpc::kModelInfo},
+    {"model_info", Rpc::kModelInfo}, {"health", Rpc::kHealth},
 };
 
 const char* RpcName(Rpc rpc) {
@@ -115,9 +135,13 @@ absl::StatusOr<std::vector<WeightedRpc>> ParseMix(const std::string& spec) {
         std::find_if(std::begin(kRpcNames), std::end(kRpcNames),
                      [&](const auto& entry) { return kv[0] == entry.first; });
     if (found == std::end(kRpcNames)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--mix: unknown RPC \"", kv[0],
-          "\" (recommend, radio, related, now_playing, model_info)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--mix: unknown RPC \"", kv[0], "\" (",
+                       absl::StrJoin(kRpcNames, ", ",
+                                     [](std::string* out, const auto& entry) {
+                                       out->append(entry.first);
+                                     }),
+                       ")"));
     }
     if (weight == 0) continue;
     total += weight;
@@ -179,6 +203,7 @@ struct Config {
   int count = 20;
   std::chrono::milliseconds deadline{1000};
   uint64_t seed = 1;
+  std::string health_service;
 };
 
 // One call in flight; deleted by its completion callback.
@@ -189,12 +214,59 @@ struct Call {
   Response response;
 };
 
+std::string GrpcStatusName(grpc::StatusCode code) {
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
+  const int i = static_cast<int>(code);
+  return i >= 0 && i < static_cast<int>(std::size(kNames))
+             ? kNames[i]
+             : absl::StrCat("CODE_", i);
+}
+
+// The code a finished call is counted under: its gRPC status code.
+template <typename Request, typename Response>
+std::string OutcomeName(const grpc::Status& status,
+                        const Call<Request, Response>& call) {
+  return GrpcStatusName(status.error_code());
+}
+
+// A health check that completed but answered anything but SERVING did not
+// find a serving server: it counts as HEALTH_<status>, a failure.
+std::string OutcomeName(const grpc::Status& status,
+                        const Call<health_pb::HealthCheckRequest,
+                                   health_pb::HealthCheckResponse>& call) {
+  if (status.ok() &&
+      call.response.status() != health_pb::HealthCheckResponse::SERVING) {
+    return absl::StrCat("HEALTH_",
+                        health_pb::HealthCheckResponse::ServingStatus_Name(
+                            call.response.status()));
+  }
+  return GrpcStatusName(status.error_code());
+}
+
 class LoadGenerator {
  public:
   explicit LoadGenerator(Config config)
       : config_(std::move(config)),
-        stub_(pb::Recommender::NewStub(grpc::CreateChannel(
-            config_.target, grpc::InsecureChannelCredentials()))) {}
+        channel_(grpc::CreateChannel(config_.target,
+                                     grpc::InsecureChannelCredentials())),
+        stub_(pb::Recommender::NewStub(channel_)),
+        health_stub_(health_pb::Health::NewStub(channel_)) {}
 
   void Run() {
     start_ = SteadyClock::now();
@@ -369,6 +441,16 @@ class LoadGenerator {
         });
         break;
       }
+      case Rpc::kHealth: {
+        auto* c = new Call<health_pb::HealthCheckRequest,
+                           health_pb::HealthCheckResponse>;
+        c->request.set_service(config_.health_service);
+        auto* health = health_stub_->async();
+        Start(rpc, scheduled, c, [health, c](auto done) {
+          health->Check(&c->context, &c->request, &c->response, done);
+        });
+        break;
+      }
     }
   }
 
@@ -383,13 +465,14 @@ class LoadGenerator {
     send(std::function<void(grpc::Status)>([this, rpc, scheduled,
                                             call](grpc::Status status) {
       const SteadyClock::time_point now = SteadyClock::now();
+      const std::string code = OutcomeName(status, *call);
       delete call;
       bool again = false;
       {
         absl::MutexLock lock(&mu_);
         latency_.Add(
             std::chrono::duration<double, std::micro>(now - scheduled).count());
-        ++codes_[GrpcStatusName(status.error_code())];
+        ++codes_[code];
         ++by_rpc_[RpcName(rpc)];
         last_done_ = std::max(last_done_, now);
         --in_flight_;
@@ -399,32 +482,10 @@ class LoadGenerator {
     }));
   }
 
-  static std::string GrpcStatusName(grpc::StatusCode code) {
-    static const char* const kNames[] = {"OK",
-                                         "CANCELLED",
-                                         "UNKNOWN",
-                                         "INVALID_ARGUMENT",
-                                         "DEADLINE_EXCEEDED",
-                                         "NOT_FOUND",
-                                         "ALREADY_EXISTS",
-                                         "PERMISSION_DENIED",
-                                         "RESOURCE_EXHAUSTED",
-                                         "FAILED_PRECONDITION",
-                                         "ABORTED",
-                                         "OUT_OF_RANGE",
-                                         "UNIMPLEMENTED",
-                                         "INTERNAL",
-                                         "UNAVAILABLE",
-                                         "DATA_LOSS",
-                                         "UNAUTHENTICATED"};
-    const int i = static_cast<int>(code);
-    return i >= 0 && i < static_cast<int>(std::size(kNames))
-               ? kNames[i]
-               : absl::StrCat("CODE_", i);
-  }
-
   const Config config_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<pb::Recommender::Stub> stub_;
+  std::unique_ptr<health_pb::Health::Stub> health_stub_;
   SteadyClock::time_point start_, end_;
 
   absl::Mutex mu_;
@@ -452,7 +513,8 @@ int main(int argc, char** argv) {
   absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage(
       "Load generator for recsys.v1.Recommender: closed-loop (--concurrency) "
-      "or fixed-rate (--qps) traffic with a weighted --mix of RPCs for "
+      "or fixed-rate (--qps) traffic with a weighted --mix of RPCs (and "
+      "grpc.health.v1 checks) for "
       "--duration_s seconds; prints QPS, status codes and latency "
       "percentiles.\n"
       "Usage: recsys-loadgen --target=host:port --duration_s=S [flags]");
@@ -494,6 +556,7 @@ int main(int argc, char** argv) {
   if (deadline_ms < 1) return Usage("--deadline_ms must be positive");
   config.deadline = std::chrono::milliseconds(deadline_ms);
   config.seed = absl::GetFlag(FLAGS_seed);
+  config.health_service = absl::GetFlag(FLAGS_health_service);
 
   LoadGenerator generator(std::move(config));
   generator.Run();

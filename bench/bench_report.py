@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""Reports of the serving benchmarks (bench/serving_bench.sh, bench/growth.sh).
+
+  bench_report.py serving FACTS.tsv [--out=FILE]
+      FACTS.tsv: lines "dotted.key<TAB>value" written by serving_bench.sh; a
+      value "@PATH" is the JSON in that file (a recsys-loadgen report). Adds
+      the derived numbers, prints a markdown table, writes the JSON to FILE.
+  bench_report.py growth [--out=FILE] REPORT.json...
+      One serving report per model size -> one markdown table (and the list
+      of reports as JSON to FILE).
+  bench_report.py check-serving REPORT.json
+      The smoke test's checks: every field present, every phase without
+      failed RPCs, every version swapped in under load. Exit 1 with the
+      reasons otherwise.
+
+Standard library only.
+"""
+
+import json
+import os
+import sys
+
+SCHEMA = "recsys-serving-bench/1"
+
+
+def parse_value(text):
+    if text.startswith("@"):
+        with open(text[1:]) as f:
+            return json.load(f)
+    if text in ("true", "false"):
+        return text == "true"
+    if text in ("", "unknown"):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def read_facts(path):
+    report = {"schema": SCHEMA}
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            key, _, value = line.partition("\t")
+            node = report
+            *parents, leaf = key.split(".")
+            for p in parents:
+                node = node.setdefault(p, {})
+            node[leaf] = parse_value(value)
+    return report
+
+
+def ratio(a, b):
+    return round(a / b, 4) if a is not None and b else None
+
+
+def add_derived(r):
+    closed = r.get("closed_loop")
+    if closed:
+        closed["recommend_over_health"] = ratio(
+            closed["recommend"]["qps"], closed["health"]["qps"])
+    reload = r.get("reload")
+    if reload:
+        lg = reload["report"]
+        reload["requests"] = lg["requests"]
+        reload["failed_rpcs"] = lg["errors"]
+        reload["skipped"] = lg["skipped"]
+        reload["codes"] = lg["codes"]
+        reload["p99_ms"] = lg["latency_ms"]["p99"]
+        reload["versions_served"] = len(reload["swaps"])
+        steady = r.get("fixed_rate", {}).get("report")
+        reload["steady_p99_ms"] = steady["latency_ms"]["p99"] if steady else None
+        reload["p99_over_steady"] = ratio(reload["p99_ms"],
+                                          reload["steady_p99_ms"])
+        control = reload.get("control")
+        if control:
+            reload["control_p99_ms"] = control["report"]["latency_ms"]["p99"]
+            reload["p99_over_control"] = ratio(reload["p99_ms"],
+                                               reload["control_p99_ms"])
+    return r
+
+
+def num(x, digits=0):
+    if x is None:
+        return "n/a"
+    return f"{x:,.{digits}f}"
+
+
+def ms(x):
+    if x is None:
+        return "n/a"
+    return f"{x:.3g} ms" if x < 100 else f"{x:,.0f} ms"
+
+
+def secs(x):
+    if x is None:
+        return "n/a"
+    return f"{x:.3f} s" if x < 10 else f"{x:,.1f} s"
+
+
+def mb(x):
+    return "n/a" if x is None else f"{x / 1e6:,.1f} MB"
+
+
+def lat(report, keys=("p50", "p99")):
+    return ", ".join(f"{k} {ms(report['latency_ms'][k])}" for k in keys)
+
+
+def errors(report):
+    failed = report["errors"]
+    text = f"{failed} failed"
+    if failed:
+        text += " (" + ", ".join(
+            f"{c} {n}" for c, n in sorted(report["codes"].items())
+            if c != "OK") + ")"
+    if report.get("skipped"):
+        text += f", {report['skipped']} not sent (in-flight cap)"
+    return text
+
+
+def serving_table(r):
+    m, s, p = r["model"], r.get("startup", {}), r["params"]
+    rows = [
+        ("model", "users x tracks x artists, factors",
+         f"{num(m['users'])} x {num(m['tracks'])} x {num(m['artists'])}, "
+         f"{m['factors']}"),
+        ("model", f"on disk ({m['version']}, {m['source']})",
+         f"{mb(m['bytes'])} in {m['files']} files"),
+    ]
+    if "cold_read_s" in s:
+        rows += [
+            ("start-up", f"sequential read, cold cache ({s['evict_method']})",
+             f"{secs(s['cold_read_s'])} ({num(s['cold_read_mb_per_s'])} MB/s)"),
+            ("start-up", "launch -> SERVING, cold cache",
+             f"{secs(s['cold_start_s'])} (server's model load "
+             f"{secs(s['cold_server_load_s'])})"),
+            ("start-up", "cold start-up / cold read",
+             f"{num(s['cold_start_over_cold_read'], 1)}x"),
+        ]
+    rows.append(("start-up", "launch -> SERVING, warm cache",
+                 f"{secs(s['warm_start_s'])} (server's model load "
+                 f"{secs(s['warm_server_load_s'])})"))
+    c = r.get("closed_loop")
+    if c:
+        phase = f"closed loop, {p['concurrency']} in flight, {p['duration_s']} s"
+        for rpc in ("health", "recommend"):
+            rows.append((phase, rpc, f"{num(c[rpc]['qps'])} QPS; "
+                         f"{lat(c[rpc])}; {errors(c[rpc])}"))
+        rows.append((phase, "recommend QPS / health QPS",
+                     num(c["recommend_over_health"], 4)))
+    f = r.get("fixed_rate")
+    if f:
+        rows.append((f"fixed rate {num(f['target_qps'])} QPS, "
+                     f"{p['duration_s']} s", "recommend",
+                     f"{num(f['report']['qps'])} QPS; "
+                     f"{lat(f['report'], ('p50', 'p99', 'p99.9'))}; "
+                     f"{errors(f['report'])}"))
+    rl = r.get("reload")
+    if rl:
+        phase = (f"reload: {rl['versions_published']} versions under "
+                 f"{num(rl['target_qps'])} QPS, "
+                 f"{num(rl['report']['duration_s'], 1)} s")
+        swaps = rl["swaps"]
+
+        def spread(key):
+            vals = [x[key] for x in swaps if x.get(key) is not None]
+            if not vals:
+                return "n/a"
+            return f"{secs(sum(vals) / len(vals))} / {secs(max(vals))}"
+
+        rows += [
+            (phase, "versions served", f"{rl['versions_served']} of "
+             f"{rl['versions_published']}" + (
+                 "" if rl["swaps_inside_load"]
+                 else " (WARNING: the load ended before the last swap)")),
+            (phase, "failed RPCs", f"{errors(rl['report'])} of "
+             f"{num(rl['requests'])}"),
+            (phase, "recommend p99 during swaps / steady p99",
+             f"{ms(rl['p99_ms'])} / {ms(rl['steady_p99_ms'])} = "
+             f"{num(rl['p99_over_steady'], 2)}x"),
+            (phase, "publication (recsys-train), mean / max",
+             spread("publish_s")),
+            (phase, "published -> served, mean / max", spread("visible_s")),
+            (phase, "server's load of a version, mean / max",
+             spread("server_load_s")),
+        ]
+        control = rl.get("control")
+        if control:
+            rows += [
+                (phase, "control (same trainings, no swap): recommend",
+                 f"{lat(control['report'], ('p50', 'p99', 'p99.9'))}; "
+                 f"{errors(control['report'])}"),
+                (phase, "recommend p99 during swaps / control p99",
+                 f"{ms(rl['p99_ms'])} / {ms(rl['control_p99_ms'])} = "
+                 f"{num(rl['p99_over_control'], 2)}x"),
+            ]
+    out = ["| phase | measure | value |", "|---|---|---|"]
+    out += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    host = r.get("host", {})
+    out.append("")
+    out.append(f"commit {r.get('commit')}, {host.get('nproc')} CPUs, load "
+               f"average {host.get('loadavg_start')} at the start, "
+               f"{host.get('loadavg_end')} at the end")
+    return "\n".join(out)
+
+
+def growth_table(reports):
+    out = ["| users | tracks | model | cold start-up | warm start-up | "
+           "health QPS | recommend QPS | recommend / health | fixed rate | "
+           "recommend p50 / p99 at the fixed rate (calls) |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in reports:
+        m, s = r["model"], r.get("startup", {})
+        c, f = r.get("closed_loop", {}), r.get("fixed_rate", {})
+        cells = [num(m["users"]), num(m["tracks"]), mb(m["bytes"]),
+                 secs(s.get("cold_start_s")), secs(s.get("warm_start_s")),
+                 num(c["health"]["qps"]) if c else "n/a",
+                 num(c["recommend"]["qps"]) if c else "n/a",
+                 num(c.get("recommend_over_health"), 4) if c else "n/a",
+                 num(f["target_qps"]) + " QPS" if f else "n/a",
+                 (f"{ms(f['report']['latency_ms']['p50'])} / "
+                  f"{ms(f['report']['latency_ms']['p99'])} "
+                  f"({num(f['report']['requests'])})") if f else "n/a"]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+REQUIRED = {
+    "model": ["users", "tracks", "artists", "factors", "bytes", "version"],
+    "startup": ["evict_method", "cold_read_s", "cold_start_s", "warm_start_s",
+                "cold_start_over_cold_read"],
+    "closed_loop": ["health", "recommend", "recommend_over_health"],
+    "fixed_rate": ["target_qps", "report"],
+    "reload": ["versions_published", "versions_served", "failed_rpcs",
+               "codes", "p99_ms", "steady_p99_ms", "p99_over_steady", "swaps",
+               "swaps_inside_load", "control", "control_p99_ms",
+               "p99_over_control"],
+}
+
+
+def check_serving(r):
+    problems = []
+    if r.get("schema") != SCHEMA:
+        problems.append(f"schema is {r.get('schema')!r}, not {SCHEMA!r}")
+    for section, keys in REQUIRED.items():
+        for k in keys:
+            if r.get(section, {}).get(k) is None:
+                problems.append(f"{section}.{k} is missing")
+    if problems:
+        return problems
+    c = r["closed_loop"]
+    for rpc in ("health", "recommend"):
+        lg = c[rpc]
+        if lg["requests"] == 0 or lg["errors"] != 0:
+            problems.append(f"closed loop {rpc}: {lg['requests']} requests, "
+                            f"codes {lg['codes']}")
+        if set(lg["rpcs"]) != {rpc}:
+            problems.append(f"closed loop {rpc} sent {lg['rpcs']}")
+    if r["fixed_rate"]["report"]["errors"] != 0:
+        problems.append(f"fixed rate: codes {r['fixed_rate']['report']['codes']}")
+    rl = r["reload"]
+    if rl["failed_rpcs"] != 0:
+        problems.append(f"reload: {rl['failed_rpcs']} failed RPCs, codes "
+                        f"{rl['codes']}")
+    if rl["versions_served"] != rl["versions_published"]:
+        problems.append(f"reload: {rl['versions_served']} of "
+                        f"{rl['versions_published']} versions served")
+    if not rl["swaps_inside_load"]:
+        problems.append("reload: the load ended before the last swap")
+    if rl["requests"] == 0:
+        problems.append("reload: no requests")
+    control = rl["control"]["report"]
+    if control["requests"] == 0 or control["errors"] != 0:
+        problems.append(f"reload control: {control['requests']} requests, "
+                        f"codes {control['codes']}")
+    return problems
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1] not in ("serving", "growth", "check-serving"):
+        sys.exit(__doc__)
+    out = None
+    args = []
+    for a in argv[2:]:
+        if a.startswith("--out="):
+            out = a[len("--out="):]
+        else:
+            args.append(a)
+    if argv[1] == "serving":
+        report = add_derived(read_facts(args[0]))
+        print(serving_table(report))
+        result = report
+    elif argv[1] == "growth":
+        reports = []
+        for path in args:
+            with open(path) as f:
+                reports.append(json.load(f))
+        print(growth_table(reports))
+        result = {"schema": "recsys-growth-bench/1", "runs": reports}
+    else:
+        with open(args[0]) as f:
+            problems = check_serving(json.load(f))
+        for p in problems:
+            print(f"FAIL: {p}", file=sys.stderr)
+        return 1 if problems else 0
+    if out:
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+        with open(out, "w") as f:
+            json.dump(result, f, indent=2, sort_keys=True)
+            f.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
