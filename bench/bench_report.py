@@ -145,6 +145,9 @@ def serving_table(r):
     rows.append(("start-up", "launch -> SERVING, warm cache",
                  f"{secs(s['warm_start_s'])} (server's model load "
                  f"{secs(s['warm_server_load_s'])})"))
+    if s.get("server_rss_mib") is not None:
+        rows.append(("start-up", "server RSS when SERVING",
+                     f"{num(s['server_rss_mib'])} MiB"))
     c = r.get("closed_loop")
     if c:
         phase = f"closed loop, {p['concurrency']} in flight, {p['duration_s']} s"
@@ -160,6 +163,9 @@ def serving_table(r):
                      f"{num(f['report']['qps'])} QPS; "
                      f"{lat(f['report'], ('p50', 'p99', 'p99.9'))}; "
                      f"{errors(f['report'])}"))
+        if f.get("server_peak_rss_mib") is not None:
+            rows.append(("fixed rate", "server peak RSS so far",
+                         f"{num(f['server_peak_rss_mib'])} MiB"))
     rl = r.get("reload")
     if rl:
         phase = (f"reload: {rl['versions_published']} versions under "
@@ -211,14 +217,16 @@ def serving_table(r):
 
 def growth_table(reports):
     out = ["| users | tracks | model | cold start-up | warm start-up | "
-           "health QPS | recommend QPS | recommend / health | fixed rate | "
-           "recommend p50 / p99 at the fixed rate (calls) |",
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "server RSS | health QPS | recommend QPS | recommend / health | "
+           "fixed rate | recommend p50 / p99 at the fixed rate (calls) |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in reports:
         m, s = r["model"], r.get("startup", {})
         c, f = r.get("closed_loop", {}), r.get("fixed_rate", {})
         cells = [num(m["users"]), num(m["tracks"]), mb(m["bytes"]),
                  secs(s.get("cold_start_s")), secs(s.get("warm_start_s")),
+                 (f"{num(f['server_peak_rss_mib'])} MiB"
+                  if f.get("server_peak_rss_mib") is not None else "n/a"),
                  num(c["health"]["qps"]) if c else "n/a",
                  num(c["recommend"]["qps"]) if c else "n/a",
                  num(c.get("recommend_over_health"), 4) if c else "n/a",

@@ -2,8 +2,10 @@
 # Trains (once) the demo world at a given size and reports what it cost:
 # wall time, peak RSS, the time spent building the track indexes and
 # publishing, and the model's size on disk. The model lands in
-# BUILD/bench-models/u<users>-t<tracks>, where the serving benchmarks and
-# recsys-index-bench --model_dir find it; an existing one is reused.
+# BUILD/bench-models/demo-u<users>-t<tracks>-f<factors>-e<events>-i<iterations>,
+# the cache of bench/serving_bench.sh (which then serves it rather than
+# training its own) and where recsys-index-bench --model_dir finds it; an
+# existing one is reused.
 #
 #   bench/scale.sh [--users N] [--tracks N] [--factors F] [--iterations I]
 #                  [--events E] [--build-dir DIR] [--force]
@@ -37,7 +39,7 @@ done
 train="$build/bin/recsys-train"
 [ -x "$train" ] || { echo "scale.sh: $train not built (deploy/build.sh)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "scale.sh: /usr/bin/time missing (apt-get install time)" >&2; exit 2; }
-model="$build/bench-models/u${users}-t${tracks}"
+model="$build/bench-models/demo-u${users}-t${tracks}-f${factors}-e${events}-i${iterations}"
 if [ -f "$model/CURRENT" ] && [ -f "$model/scale.json" ] && [ "$force" = 0 ]; then
   echo "scale.sh: reusing $model" >&2
   cat "$model/scale.json"

@@ -344,8 +344,12 @@ if want startup; then
   stop_server
 fi
 
+# rss_mib PID FIELD: VmRSS (now) or VmHWM (peak) of a process, in MiB.
+rss_mib() { awk -v f="$2:" '$1 == f {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+
 start_server warm
 fact startup.warm_start_s "$start_s"
+fact startup.server_rss_mib "$(rss_mib "$server_pid" VmRSS)"
 fact startup.warm_health_s "$health_s"
 fact startup.warm_server_load_s "$server_load_s"
 log "server on 127.0.0.1:$grpc_port (warm start-up $start_s s)"
@@ -402,6 +406,7 @@ if want fixed; then
   loadgen fixed --duration_s="$duration_s" "${fixed_args[@]}"
   fact fixed_rate.target_qps "$fixed_qps"
   fact fixed_rate.report "@$work_dir/fixed.json"
+  fact fixed_rate.server_peak_rss_mib "$(rss_mib "$server_pid" VmHWM)"
 fi
 
 if want reload; then

@@ -58,8 +58,9 @@ TEST(HnswIndexTest, FindsTheExactNeighboursOfSkewedRows) {
   const int d = 16;
   const FactorMatrix rows = SkewedRows(20000, d, 7);
   absl::StatusOr<std::unique_ptr<HnswIndex>> index =
-      HnswIndex::Build(rows, {.ef_search = 128});
+      HnswIndex::Build(rows, {.head_rows = 1000, .ef_search = 128});
   ASSERT_TRUE(index.ok()) << index.status();
+  EXPECT_EQ((*index)->head_rows(), 1000);
   ExactIndex exact(rows);
   const FactorMatrix queries = SkewedRows(100, d, 8);
   double recall = 0;
@@ -79,6 +80,41 @@ TEST(HnswIndexTest, FindsTheExactNeighboursOfSkewedRows) {
     recall += RecallAt(found, exact.Search(query, 50));
   }
   EXPECT_GE(recall / queries.rows(), 0.95);
+}
+
+// Most rows near zero and a few long ones, as trained ALS vectors are: an
+// inner-product graph alone gets lost here; the exact head does not.
+TEST(HnswIndexTest, FindsTheFewLongRowsAmongManyShortOnes) {
+  const int d = 16;
+  FactorMatrix rows = SkewedRows(30000, d, 9);
+  std::mt19937_64 rng(10);
+  std::lognormal_distribution<float> length(-4.0f, 2.0f);
+  for (int64_t i = 0; i < rows.rows(); ++i) rows.row(i) *= length(rng);
+  absl::StatusOr<std::unique_ptr<HnswIndex>> index =
+      HnswIndex::Build(rows, {.head_rows = 2000, .ef_search = 64});
+  ASSERT_TRUE(index.ok()) << index.status();
+  ExactIndex exact(rows);
+  const FactorMatrix queries = SkewedRows(50, d, 11);
+  double recall = 0;
+  for (int q = 0; q < queries.rows(); ++q) {
+    const std::vector<float> query(queries.row(q).data(),
+                                   queries.row(q).data() + d);
+    recall += RecallAt((*index)->Search(query, 100), exact.Search(query, 100));
+  }
+  EXPECT_GE(recall / queries.rows(), 0.99);
+}
+
+TEST(HnswIndexTest, SmallIndexIsAllHeadAndExact) {
+  const FactorMatrix rows = SkewedRows(500, 8, 4);
+  absl::StatusOr<std::unique_ptr<HnswIndex>> index = HnswIndex::Build(rows, {});
+  ASSERT_TRUE(index.ok()) << index.status();
+  EXPECT_EQ((*index)->head_rows(), 500);
+  ExactIndex exact(rows);
+  const std::vector<float> q(rows.row(3).data(), rows.row(3).data() + 8);
+  const std::vector<Neighbor> a = (*index)->Search(q, 40);
+  const std::vector<Neighbor> b = exact.Search(q, 40);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].row, b[i].row);
 }
 
 TEST(HnswIndexTest, RejectsBadInput) {
@@ -102,7 +138,7 @@ class SavedIndexTest : public ::testing::Test {
   void SetUp() override {
     rows_ = SkewedRows(3000, 8, 3);
     absl::StatusOr<std::unique_ptr<HnswIndex>> index =
-        HnswIndex::Build(rows_, {});
+        HnswIndex::Build(rows_, {.head_rows = 300});
     ASSERT_TRUE(index.ok()) << index.status();
     index_ = std::move(*index);
     path_ = TempPath("track_index");
@@ -110,6 +146,7 @@ class SavedIndexTest : public ::testing::Test {
   }
   void TearDown() override {
     std::remove(path_.c_str());
+    std::remove((path_ + ".head").c_str());
     std::remove((path_ + ".header").c_str());
   }
   // Flips one byte of `file` at `offset` (from the end when negative).
@@ -134,6 +171,7 @@ TEST_F(SavedIndexTest, LoadsWhatWasSaved) {
       HnswIndex::Load(path_, 64);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ((*loaded)->size(), 3000);
+  EXPECT_EQ((*loaded)->head_rows(), 300);
   EXPECT_EQ((*loaded)->dimensions(), 8);
   EXPECT_EQ((*loaded)->ef_search(), 64);
   const std::vector<float> q(rows_.row(5).data(), rows_.row(5).data() + 8);
@@ -153,6 +191,17 @@ TEST_F(SavedIndexTest, CorruptGraphIsDataLoss) {
   const absl::Status status = HnswIndex::Load(path_, 64).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(status.message(), HasSubstr("checksum"));
+}
+
+TEST_F(SavedIndexTest, CorruptOrTruncatedHeadIsDataLoss) {
+  Flip(path_ + ".head", 100);
+  EXPECT_THAT(HnswIndex::Load(path_, 64).status().message(),
+              HasSubstr("head file's checksum"));
+  Flip(path_ + ".head", 100);
+  std::filesystem::resize_file(path_ + ".head",
+                               std::filesystem::file_size(path_ + ".head") - 4);
+  EXPECT_EQ(HnswIndex::Load(path_, 64).status().code(),
+            absl::StatusCode::kDataLoss);
 }
 
 TEST_F(SavedIndexTest, TruncatedGraphIsDataLoss) {

@@ -69,9 +69,9 @@ absl::StatusOr<std::unique_ptr<RecsysServer>> RecsysServer::Start(
                       "Two-stage requests whose filters left too few "
                       "candidates, so every track was scored (resets when "
                       "a new model is loaded).",
-                      model != nullptr ? static_cast<double>(
-                                             model->exhaustive_fallbacks())
-                                       : 0.0),
+                      model != nullptr
+                          ? static_cast<double>(model->exhaustive_fallbacks())
+                          : 0.0),
     };
   });
   if (absl::Status loaded = s->models_->Refresh(); !loaded.ok()) {

@@ -411,3 +411,107 @@ TEST_F(EndToEndTest, FeedbackIsCountedAndLoggedForTheTrainer) {
 
 }  // namespace
 }  // namespace recsys
+
+namespace recsys {
+namespace {
+
+namespace fs = std::filesystem;
+namespace pb = ::recsys::v1;
+
+// A version published with its track indexes, served two-stage (the server
+// is told to use them even on this small catalog): the store writes and
+// checks the index files, the metrics say which path serves, and a version
+// whose index is corrupt is refused while the old one keeps serving.
+class IndexedServingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = storage::RocksDbModelStore::Open(
+        testing::FreshTempDir("indexed-serving"));
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    ASSERT_TRUE(store_->Publish(testing::IndexedSmallTrainedModel()).ok());
+    server::ServerOptions options = testing::LoopbackOptions(store_->root());
+    options.reload_interval = absl::Milliseconds(100);
+    options.serving.exhaustive_max_tracks = 0;
+    auto server = server::RecsysServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    stub_ = pb::Recommender::NewStub(testing::ChannelTo(*server_));
+  }
+  void TearDown() override {
+    if (server_) server_->Shutdown(absl::Seconds(1));
+  }
+
+  grpc::Status Recommend(const std::string& user, pb::RecommendResponse* out) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    pb::RecommendRequest request;
+    request.set_user_id(user);
+    request.set_count(10);
+    return stub_->Recommend(&context, request, out);
+  }
+  double Metric(const std::string& name) {
+    return testing::Sample(
+        testing::HttpGet(server_->metrics_port(), "/metrics"), name);
+  }
+
+  std::unique_ptr<storage::RocksDbModelStore> store_;
+  std::unique_ptr<server::RecsysServer> server_;
+  std::unique_ptr<pb::Recommender::Stub> stub_;
+};
+
+TEST_F(IndexedServingTest, ServesThroughTheIndexesAndCountsTheUserCache) {
+  const fs::path index_dir =
+      fs::path(store_->root()) / "versions" / "v000001" / "index";
+  EXPECT_TRUE(fs::exists(index_dir / "personal.hnsw"));
+  EXPECT_TRUE(fs::exists(index_dir / "station.hnsw.header"));
+  const core::TrainedModel& trained = testing::IndexedSmallTrainedModel();
+  for (int u = 0; u < 20; ++u) {
+    pb::RecommendResponse response;
+    ASSERT_TRUE(Recommend(trained.users[u].id, &response).ok());
+    EXPECT_EQ(response.items_size(), 10);
+  }
+  EXPECT_EQ(Metric("recsys_serving_two_stage"), 1);
+  EXPECT_GE(Metric("recsys_exhaustive_fallbacks_total"), 0);
+  EXPECT_GT(Metric("recsys_user_cache_hits_total") +
+                Metric("recsys_user_cache_misses_total"),
+            0);
+  EXPECT_EQ(Metric("recsys_user_cache_capacity_bytes"), 256 << 20);
+}
+
+TEST_F(IndexedServingTest, VersionWithACorruptIndexIsRefused) {
+  // A version whose index file was damaged after publication (a bad disk, a
+  // partial copy) is made current: the checksum catches it before hnswlib
+  // parses the graph, the version is refused, the old one keeps serving.
+  auto other = storage::RocksDbModelStore::Open(
+      testing::FreshTempDir("indexed-serving-other"));
+  ASSERT_TRUE(other.ok()) << other.status();
+  ASSERT_TRUE((*other)->Publish(testing::IndexedSmallTrainedModel()).ok());
+  const fs::path source = fs::path((*other)->root()) / "versions" / "v000001";
+  {
+    std::fstream f(source / "index" / "station.hnsw",
+                   std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-64, std::ios::end);
+    f.write("garbage!", 8);
+  }
+  fs::copy(source, fs::path(store_->root()) / "versions" / "v000002",
+           fs::copy_options::recursive);
+  ASSERT_TRUE(store_->SetCurrent("v000002").ok());
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (Metric("recsys_model_reloads_total{result=\"failure\"}") < 1 &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(Metric("recsys_model_reloads_total{result=\"failure\"}"), 1);
+  EXPECT_EQ(Metric("recsys_model_info{version=\"v000001\"}"), 1);
+  pb::RecommendResponse response;
+  EXPECT_TRUE(
+      Recommend(testing::IndexedSmallTrainedModel().users[0].id, &response)
+          .ok());
+  EXPECT_EQ(response.items_size(), 10);
+}
+
+}  // namespace
+}  // namespace recsys

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The index comparison of docs/BENCHMARKS.md: trains the 1M x 1M demo model
+# once (bench/scale.sh; reused afterwards), then runs recsys-index-bench on
+# its track and user vectors, 3 repetitions, medians.
+#   bench/index_bench_1m.sh [BUILD_DIR]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${1:-$root/build}"
+"$root/bench/scale.sh" --build-dir "$build" >/dev/null
+mkdir -p "$build/bench-results"
+exec "$build/bin/recsys-index-bench" \
+  --model_dir="$build/bench-models/demo-u1000000-t1000000-f64-e40-i15" \
+  --benchmark_min_time=0.5 --benchmark_repetitions=3 \
+  --benchmark_report_aggregates_only=true \
+  --benchmark_out="$build/bench-results/index_1m.json" --benchmark_out_format=json
