@@ -44,7 +44,7 @@ constexpr int kTracksPerLikedArtist = 3;
 // Share of a daily mix made of the user's own favourites.
 constexpr double kMixFamiliarShare = 0.3;
 // Candidates asked of each index by the first stage (core/track_index.h).
-constexpr size_t kMinCandidates = 256;
+constexpr size_t kMinCandidates = 192;
 constexpr size_t kMaxCandidates = 4096;
 
 Eigen::VectorXf Unit(Eigen::VectorXf v) {

@@ -39,7 +39,7 @@ struct ServingOptions {
   // indexes; smaller ones are scored exhaustively.
   int64_t exhaustive_max_tracks = 20000;
   // Candidate list of an index search (at least the candidates asked).
-  int ef_search = 512;
+  int ef_search = 128;
 };
 
 class ServingModel {

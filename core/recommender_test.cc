@@ -372,9 +372,12 @@ TEST_F(TwoStageTest, RecommendFindsWhatExhaustiveScoringFinds) {
     ASSERT_EQ(b->items.size(), 20u);
     overlap += Overlap(a->items, b->items);
   }
-  // Measured 0.94 at the default search list (512): the demo world's
-  // tracks sit in tight genre clusters, the hard case for a graph index.
-  EXPECT_GE(overlap / users_->size(), 0.92);
+  // Measured 0.93 with the serving defaults (192 candidates or more,
+  // search list 128). The misses are mostly where the regional half of
+  // popularity, which the index cannot hold, lifts a track past others;
+  // the demo world's tracks also sit in tight genre clusters, the hard case
+  // for a graph.
+  EXPECT_GE(overlap / users_->size(), 0.91);
 }
 
 TEST_F(TwoStageTest, RadioFindsWhatExhaustiveScoringFinds) {

@@ -86,7 +86,7 @@ struct HnswOptions {
   int64_t head_rows = 16384;
   int m = 16;                 // graph degree (2m on the bottom layer)
   int ef_construction = 100;  // candidate list while inserting
-  int ef_search = 512;        // candidate list while searching (at least k)
+  int ef_search = 128;        // candidate list while searching (at least k)
   int threads = 2;            // insertion threads
   uint64_t seed = 100;        // level generator
 };

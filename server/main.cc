@@ -26,9 +26,9 @@ ABSL_FLAG(int64_t, user_cache_mb, 256,
 ABSL_FLAG(int64_t, exhaustive_max_tracks, 20000,
           "Catalogs of up to this many tracks are scored exhaustively; larger "
           "ones through the model's nearest-neighbour indexes (two-stage).");
-ABSL_FLAG(int, ef_search, 512,
+ABSL_FLAG(int, ef_search, 128,
           "Candidate list of an index search (recall against speed; the "
-          "candidates asked per request, 256 or more, raise it further).");
+          "candidates asked per request, 192 or more, raise it further).");
 ABSL_FLAG(bool, allow_empty_store, false,
           "Start without a published model (NOT_SERVING until one appears).");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
