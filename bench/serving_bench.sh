@@ -54,6 +54,13 @@ Load:
                        (default 64, the server's default --max_concurrent_rpcs)
   --deadline_ms=MS     deadline of every call (default 1000)
   --reload_versions=N  versions published in `reload` (default 5)
+  --reload_source=S    prebuilt (default): the versions are trained before
+                       the load, and each publication under load is what a
+                       deployment sees when the trainer runs elsewhere: the
+                       version's directory copied into the store, then
+                       `recsys-train rollback` makes it current. train: each
+                       publication runs recsys-train on this machine, under
+                       the load (the trainer then competes for the CPU)
   --reload_interval_s=S  the server's --reload_interval_seconds (default 1)
   --start_timeout_s=S  give up on a server start after this (default 900)
   --evict=MODE         how the model leaves the page cache: auto (fadvise,
@@ -91,6 +98,7 @@ users=100000 tracks=100000 factors=64 events=40 iterations=5 train_threads=1
 duration_s=30 warmup_s=3 concurrency=16 fixed_qps=0 max_in_flight=64
 deadline_ms=1000 reload_versions=5 reload_interval_s=1 start_timeout_s=900
 evict=auto phases="startup,closed,fixed,reload" out="" work_dir="" keep_work=0
+reload_source=prebuilt
 
 for arg in "$@"; do
   case "$arg" in
@@ -101,6 +109,9 @@ for arg in "$@"; do
       case "$name" in
         bin_dir | cache_dir | model_dir | out | work_dir | phases | evict)
           printf -v "$name" '%s' "$value" ;;
+        reload_source)
+          [[ "$value" =~ ^(prebuilt|train)$ ]] || die "--reload_source must be prebuilt or train"
+          reload_source="$value" ;;
         users | tracks | factors | events | iterations | train_threads | \
           duration_s | warmup_s | concurrency | max_in_flight | deadline_ms | \
           reload_versions | reload_interval_s | start_timeout_s)
@@ -423,14 +434,29 @@ if want reload; then
   # visible_s: end of publication -> served); elsewhere it sleeps as long as
   # the calibration's swap took, to keep the same pace.
   publish() {
-    local dir="$1" seed="$2" t0 t1 out
+    local dir="$1" seed="$2" t0 t1 out last src
     t0="$(now)"
-    out="$(train_demo "$dir" "$seed" "${reload_train_flags[@]}" 2>&1)" ||
-      { echo "$out" >&2; die "publication failed"; }
+    if [ "$reload_source" = train ]; then
+      out="$(train_demo "$dir" "$seed" "${reload_train_flags[@]}" 2>&1)" ||
+        { echo "$out" >&2; die "publication failed"; }
+      published="$(grep -o 'published v[0-9]*' <<<"$out" | cut -d' ' -f2)"
+      [ -n "$published" ] || die "recsys-train said nothing about a publication: $out"
+    else
+      # The next prebuilt version, copied in under the store's next name.
+      src="${prebuilt[$((prebuilt_next % ${#prebuilt[@]}))]}"
+      prebuilt_next=$((prebuilt_next + 1))
+      mkdir -p "$dir/versions"
+      last="$(find "$dir/versions" -mindepth 1 -maxdepth 1 -name 'v[0-9]*' -printf '%f\n' | sort | tail -n 1)"
+      local number=1
+      [ -z "$last" ] || number=$((10#${last#v} + 1))
+      published="$(printf 'v%06d' "$number")"
+      cp -a "$src" "$dir/versions/.copy-$published"
+      mv -T "$dir/versions/.copy-$published" "$dir/versions/$published"
+      out="$("$bin_dir/recsys-train" rollback --model_dir="$dir" --version="$published" 2>&1)" ||
+        { echo "$out" >&2; die "making $published current failed"; }
+    fi
     t1="$(now)"
     publish_s="$(calc "$t1 - $t0")"
-    published="$(grep -o 'published v[0-9]*' <<<"$out" | cut -d' ' -f2)"
-    [ -n "$published" ] || die "recsys-train said nothing about a publication: $out"
     if [ "$dir" != "$serve_dir" ]; then
       sleep "$pace_s"
       visible_s=""
@@ -446,6 +472,16 @@ if want reload; then
     done
     visible_s="$(calc "$(now) - $t1")"
   }
+  if [ "$reload_source" = prebuilt ]; then
+    log "reload: training $reload_versions versions beforehand (not under load)"
+    prebuilt=() prebuilt_next=0
+    for i in $(seq 1 "$reload_versions"); do
+      train_demo "$work_dir/prebuilt" $((2000 + i)) "${reload_train_flags[@]}" \
+        >"$work_dir/prebuilt-$i.log" 2>&1 || { cat "$work_dir/prebuilt-$i.log" >&2; die "training a version failed"; }
+      prebuilt+=("$work_dir/prebuilt/versions/$(tr -d '[:space:]' <"$work_dir/prebuilt/CURRENT")")
+    done
+  fi
+  fact reload.source "$reload_source"
   # A first publication, outside the measurements, times one so that the
   # loads below last for all of them (with 50% to spare; a swap is counted
   # as at least one reload interval, the server's polling period).
@@ -487,8 +523,9 @@ if want reload; then
     publications="[$(IFS=,; echo "${entries[*]}")]"
   }
 
-  # Control: the same trainings, published into a store nobody serves, so
-  # that the trainer's share of the CPU shows apart from the swaps.
+  # Control: the same publications into a store nobody serves, so that the
+  # publication's own cost (the trainer's CPU, or the copy) shows apart from
+  # the swaps.
   log "reload control: recommend at $fixed_qps QPS for $load_s s while $reload_versions versions are published elsewhere"
   loaded_publications reload-control "$work_dir/control-models"
   echo "$publications" >"$work_dir/control-publications.json"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <future>
 #include <numeric>
 
 #include "absl/container/flat_hash_set.h"
@@ -202,11 +203,16 @@ Candidates ScoreNearest(const ServingModel& model, const ScoreQuery& q, int k) {
   auto add = [&](uint32_t t) {
     if (seen.insert(t).second) c.ids.push_back(t);
   };
-  for (const Neighbor& n :
-       index.Search(absl::MakeConstSpan(v.data(), v.size()), k)) {
-    add(n.row);
+  const bool popularity_only = q.cf.size() == 0 && q.content.size() == 0;
+  if (!popularity_only) {
+    for (const Neighbor& n :
+         index.Search(absl::MakeConstSpan(v.data(), v.size()), k)) {
+      add(n.row);
+    }
   }
-  if (q.popularity > 0 && regional) {
+  // The sorted lists answer popularity alone exactly, and hold the regional
+  // half the index does not.
+  if (q.popularity > 0 && (regional || popularity_only)) {
     for (uint32_t t : model.PopularTracks(q.country, k)) add(t);
   }
   c.scores.resize(c.ids.size());
@@ -230,7 +236,7 @@ Candidates ScoreNearest(const ServingModel& model, const ScoreQuery& q, int k) {
 
 // The `count` best tracks for `q` that the accept function (made fresh by
 // `make_accept()` for each pass: it may count what it takes) lets through.
-// Large catalogs go through the first stage, asking each index for enough
+// Large catalogs go through the first stage, asking the index for enough
 // candidates to survive `rejects` likely rejections (heard or excluded
 // tracks); when filters leave fewer than `count`, the whole catalog is
 // scored instead, so a strict filter costs time, never results.
@@ -937,7 +943,19 @@ uint32_t TrackFingerprint(absl::string_view track_id) {
 
 absl::StatusOr<std::shared_ptr<const ServingModel>> ServingModel::Create(
     std::unique_ptr<ModelVersion> version, const ServingOptions& options) {
-  ASSIGN_OR_RETURN(TrackSide side, version->LoadTrackSide());
+  // The indexes load on another thread while the track side is read: each
+  // is about half of a large model's start-up.
+  std::future<absl::StatusOr<TrackIndexes>> indexes;
+  if (version->metadata().num_tracks > options.exhaustive_max_tracks) {
+    indexes = std::async(std::launch::async, [&version, &options] {
+      return version->LoadIndexes(options.ef_search);
+    });
+  }
+  absl::StatusOr<TrackSide> loaded = version->LoadTrackSide();
+  absl::StatusOr<TrackIndexes> loaded_indexes =
+      indexes.valid() ? indexes.get() : TrackIndexes();
+  if (!loaded.ok()) return loaded.status();
+  TrackSide side = *std::move(loaded);
   std::shared_ptr<ServingModel> m(new ServingModel());
   m->version_ = std::move(version);
   m->tracks_ = std::move(side);
@@ -983,7 +1001,8 @@ absl::StatusOr<std::shared_ptr<const ServingModel>> ServingModel::Create(
 
   m->track_cf_unit_ = UnitRows(m->tracks_.cf);
   if (n > options.exhaustive_max_tracks) {
-    ASSIGN_OR_RETURN(m->indexes_, m->version_->LoadIndexes(options.ef_search));
+    if (!loaded_indexes.ok()) return loaded_indexes.status();
+    m->indexes_ = *std::move(loaded_indexes);
     const int64_t dimensions =
         m->tracks_.cf.cols() + m->tracks_.content.cols() + 1;
     const auto fits = [&](const std::shared_ptr<const HnswIndex>& index) {
