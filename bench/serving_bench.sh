@@ -450,7 +450,8 @@ if want reload; then
       local number=1
       [ -z "$last" ] || number=$((10#${last#v} + 1))
       published="$(printf 'v%06d' "$number")"
-      cp -a "$src" "$dir/versions/.copy-$published"
+      # Niced like the trainer: the copy stands for a transfer from elsewhere.
+      nice -n 10 cp -a "$src" "$dir/versions/.copy-$published"
       mv -T "$dir/versions/.copy-$published" "$dir/versions/$published"
       out="$("$bin_dir/recsys-train" rollback --model_dir="$dir" --version="$published" 2>&1)" ||
         { echo "$out" >&2; die "making $published current failed"; }

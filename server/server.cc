@@ -1,5 +1,12 @@
 #include "server/server.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "core/logging.h"
 #include "core/status_macros.h"
@@ -13,6 +20,8 @@ namespace recsys::server {
 namespace {
 
 constexpr char kServiceName[] = "recsys.v1.Recommender";
+// Nice value of the background reloader (19 = the lowest priority).
+constexpr int kReloadNice = 19;
 // Used when no key is configured: tokens are then integrity-checked, not
 // secret-signed (see docs/OPERATIONS.md).
 constexpr char kBuiltInPageTokenKey[] = "recsys built-in page token key v1";
@@ -147,6 +156,15 @@ void RecsysServer::UpdateHealth() {
 }
 
 void RecsysServer::ReloadLoop(absl::Duration interval) {
+  // Loading a new version in the background must not take CPU from the
+  // requests being served: this thread, and the loader threads it starts
+  // (which inherit it), run at the lowest priority. Linux keeps a nice value
+  // per thread.
+  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)),
+                    kReloadNice) != 0) {
+    core::Log(core::LogLevel::kWarning, "reload_priority",
+              {{"error", std::strerror(errno)}});
+  }
   absl::MutexLock lock(&mu_);
   for (;;) {
     const auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
