@@ -1,6 +1,8 @@
 #include "server/model_holder.h"
 
 #include <chrono>
+#include <thread>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 #include "core/logging.h"
@@ -38,9 +40,10 @@ absl::Status ModelHolder::Refresh() {
     return loaded.status();
   }
   const core::ModelMetadata& meta = (*loaded)->metadata();
+  std::shared_ptr<const core::ServingModel> old;
   {
     absl::MutexLock lock(&mu_);
-    model_ = *loaded;
+    old = std::exchange(model_, *loaded);
   }
   if (metrics_ != nullptr) {
     metrics_->CountReload(true);
@@ -55,7 +58,21 @@ absl::Status ModelHolder::Refresh() {
         absl::StrFormat("%.3f", std::chrono::duration<double>(
                                     std::chrono::steady_clock::now() - start)
                                     .count())}});
+  Retire(std::move(old));
   return absl::OkStatus();
+}
+
+void ModelHolder::Retire(std::shared_ptr<const core::ServingModel> old) {
+  // Freeing a large model (its hash maps, graphs and matrices) takes tens
+  // of milliseconds: done here, on the (background) caller's thread, once
+  // the requests that started on it have finished, and not by whichever
+  // request happens to drop the last reference.
+  const auto give_up = std::chrono::steady_clock::now() + kRetireWait;
+  while (old != nullptr && old.use_count() > 1 &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  old.reset();
 }
 
 }  // namespace recsys::server

@@ -9,6 +9,7 @@
 #ifndef RECSYS_SERVER_MODEL_HOLDER_H_
 #define RECSYS_SERVER_MODEL_HOLDER_H_
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -40,8 +41,14 @@ class ModelHolder {
   // refused. A refused version is retried only after CURRENT changes again.
   [[nodiscard]] absl::Status Refresh();
 
+  // How long Refresh() waits for the requests still on a replaced model
+  // before it lets the last of them free it.
+  static constexpr std::chrono::seconds kRetireWait{10};
+
  private:
   const core::ModelStore* store_;
+  void Retire(std::shared_ptr<const core::ServingModel> old);
+
   ServerMetrics* metrics_;
   const core::ServingOptions serving_;
   // Serialises loads; never held while a request reads the model.
