@@ -21,21 +21,9 @@ using ::testing::Not;
 // two-stage path through the track indexes (forced on this small catalog).
 class RecommenderTest : public ::testing::TestWithParam<bool> {
  protected:
-  static void SetUpTestSuite() {
-    store_ = new InMemoryModelStore();
-    ASSERT_TRUE(store_->Publish(testing::IndexedSmallTrainedModel()).ok());
-    for (bool two_stage : {false, true}) {
-      ServingOptions options;
-      if (two_stage) options.exhaustive_max_tracks = 0;
-      auto model =
-          ServingModel::Create(*store_->OpenVersion("v000001"), options);
-      ASSERT_TRUE(model.ok()) << model.status();
-      ASSERT_EQ((*model)->two_stage(), two_stage);
-      models_[two_stage] = new std::shared_ptr<const ServingModel>(*model);
-    }
+  const ServingModel& model() const {
+    return *testing::SmallServingModel(GetParam());
   }
-
-  const ServingModel& model() const { return *models_[GetParam()]->get(); }
   const Catalog& catalog() const { return model().catalog(); }
   const TrainedModel& trained() const { return testing::SmallTrainedModel(); }
 
@@ -47,14 +35,7 @@ class RecommenderTest : public ::testing::TestWithParam<bool> {
     }
     return heard;
   }
-
-  static InMemoryModelStore* store_;
-  static std::shared_ptr<const ServingModel>* models_[2];
 };
-
-InMemoryModelStore* RecommenderTest::store_ = nullptr;
-std::shared_ptr<const ServingModel>* RecommenderTest::models_[2] = {nullptr,
-                                                                    nullptr};
 
 INSTANTIATE_TEST_SUITE_P(Serving, RecommenderTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& info) {

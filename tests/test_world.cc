@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "core/in_memory_store.h"
 #include "gtest/gtest.h"
 
 namespace recsys::testing {
@@ -62,6 +63,26 @@ const core::TrainedModel& IndexedSmallTrainedModel() {
     return m;
   }();
   return *model;
+}
+
+const std::shared_ptr<const core::ServingModel>& SmallServingModel(
+    bool two_stage) {
+  static const auto* const models = [] {
+    auto* store = new core::InMemoryModelStore();
+    ValueOrDie(store->Publish(IndexedSmallTrainedModel()), "publish");
+    auto* both = new std::shared_ptr<const core::ServingModel>[2];
+    for (bool indexed : {false, true}) {
+      core::ServingOptions options;
+      if (indexed) options.exhaustive_max_tracks = 0;
+      both[indexed] = ValueOrDie(
+          core::ServingModel::Create(
+              ValueOrDie(store->OpenVersion("v000001"), "open"), options),
+          "serving model");
+      if (both[indexed]->two_stage() != indexed) std::abort();
+    }
+    return both;
+  }();
+  return models[two_stage];
 }
 
 std::string FreshTempDir(const std::string& name) {

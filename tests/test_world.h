@@ -9,6 +9,7 @@
 #include "core/catalog.h"
 #include "core/demo_world.h"
 #include "core/model.h"
+#include "core/recommender.h"
 #include "core/training.h"
 
 namespace recsys::testing {
@@ -22,6 +23,11 @@ const core::Dataset& SmallWorld();
 const core::TrainedModel& SmallTrainedModel();
 // The same with its track indexes built (core/model.h BuildTrackIndexes).
 const core::TrainedModel& IndexedSmallTrainedModel();
+// IndexedSmallTrainedModel() served both ways, [0] scoring every track and
+// [1] two-stage through its indexes (forced on this small catalog); made
+// once, never freed.
+const std::shared_ptr<const core::ServingModel>& SmallServingModel(
+    bool two_stage);
 
 // A new, empty directory under the test temp dir, unique to this process so
 // that tests running in parallel never share one.
