@@ -6,12 +6,13 @@
 // vectors to the user's profile or the seed) and popularity (global and the
 // request country's). Weights come from the model's metadata.
 //
-// Serving is two-stage for large catalogs: each term of the score has a
-// nearest-neighbour index (core/track_index.h) or a sorted popularity list
-// that yields its best tracks; their union is scored exactly, then filtered
-// and diversified. Small catalogs, and versions published without indexes,
-// are scored exhaustively. A request whose filters leave too few candidates
-// is scored exhaustively too (counted: exhaustive_fallbacks()).
+// Serving is two-stage for large catalogs: the score is an inner product
+// with a track's concatenated vectors (core/model.h, TrackIndexes), so one
+// nearest-neighbour search (core/track_index.h), plus the country's sorted
+// popularity list, yields the candidates; they are scored exactly, then
+// filtered and diversified. Small catalogs, and versions published without
+// indexes, are scored exhaustively. A request whose filters leave too few
+// candidates is scored exhaustively too (counted: exhaustive_fallbacks()).
 //
 // Thread safety: a ServingModel is immutable after Create() and all functions
 // here are safe to call concurrently.
