@@ -19,6 +19,16 @@
 #include "absl/synchronization/mutex.h"
 #include "core/parallel.h"
 #include "core/status_macros.h"
+// hnswlib 0.6.2's SSE path prefetches the entry one past the end of a link
+// list: a harmless hint (a prefetch never faults), but a read past a
+// malloc'd block to AddressSanitizer. Sanitizer builds use the scalar path.
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_MANUAL_VECTORIZATION
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NO_MANUAL_VECTORIZATION
+#endif
+#endif
 #include "hnswlib/hnswlib.h"
 
 namespace recsys::core {
