@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 
 #include "core/status_macros.h"
 
@@ -106,11 +107,20 @@ FactorMatrix IndexRows(const TrackSide& tracks, bool unit_cf) {
 
 absl::StatusOr<TrackIndexes> BuildTrackIndexes(const TrackSide& tracks,
                                                const HnswOptions& options) {
+  // The two graphs are built side by side, one thread each.
+  auto build = [&](bool unit_cf) {
+    return HnswIndex::Build(IndexRows(tracks, unit_cf), options);
+  };
+  std::future<absl::StatusOr<std::unique_ptr<HnswIndex>>> station = std::async(
+      options.threads > 1 ? std::launch::async : std::launch::deferred, build,
+      true);
+  absl::StatusOr<std::unique_ptr<HnswIndex>> personal = build(false);
+  absl::StatusOr<std::unique_ptr<HnswIndex>> station_built = station.get();
+  if (!personal.ok()) return personal.status();
+  if (!station_built.ok()) return station_built.status();
   TrackIndexes indexes;
-  ASSIGN_OR_RETURN(indexes.personal,
-                   HnswIndex::Build(IndexRows(tracks, false), options));
-  ASSIGN_OR_RETURN(indexes.station,
-                   HnswIndex::Build(IndexRows(tracks, true), options));
+  indexes.personal = *std::move(personal);
+  indexes.station = *std::move(station_built);
   return indexes;
 }
 

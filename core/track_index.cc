@@ -9,6 +9,9 @@
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <numeric>
 #include <string>
 #include <utility>
@@ -16,8 +19,6 @@
 #include "Eigen/Core"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "core/parallel.h"
 #include "core/status_macros.h"
 // hnswlib 0.6.2's SSE path prefetches the entry one past the end of a link
 // list: a harmless hint (a prefetch never faults), but a read past a
@@ -106,6 +107,24 @@ absl::Status WriteWhole(
   return absl::OkStatus();
 }
 
+// The inner-product space of `dimensions`, made once per process: hnswlib
+// 0.6.2's space constructor assigns global function pointers that every
+// search reads, so constructing one while another thread searches is a data
+// race. Never freed (graphs keep a pointer to their space).
+hnswlib::SpaceInterface<float>* SharedSpace(int dimensions) {
+  // A std::mutex (pthreads), which ThreadSanitizer sees; Debian's Abseil is
+  // not built for it.
+  static std::mutex mu;
+  static auto* spaces =
+      new std::map<int, std::unique_ptr<hnswlib::InnerProductSpace>>();
+  std::lock_guard<std::mutex> lock(mu);
+  std::unique_ptr<hnswlib::InnerProductSpace>& space = (*spaces)[dimensions];
+  if (space == nullptr) {
+    space = std::make_unique<hnswlib::InnerProductSpace>(dimensions);
+  }
+  return space.get();
+}
+
 }  // namespace
 
 std::vector<Neighbor> ExactIndex::Search(absl::Span<const float> query,
@@ -130,18 +149,18 @@ HnswIndex::HnswIndex(int dimensions, int64_t size, int ef_search)
     : dimensions_(dimensions),
       size_(size),
       ef_search_(ef_search),
-      space_(std::make_unique<hnswlib::InnerProductSpace>(dimensions)) {}
+      space_(SharedSpace(dimensions)) {}
 
 HnswIndex::~HnswIndex() = default;
 
 absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Build(
     const FactorMatrix& rows, const HnswOptions& options) {
   if (options.m < 2 || options.m > 256 || options.ef_construction < 1 ||
-      options.ef_search < 1 || options.threads < 1 || options.head_rows < 0) {
+      options.ef_search < 1 || options.head_rows < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "HNSW options out of range: head_rows=", options.head_rows,
         " m=", options.m, " ef_construction=", options.ef_construction,
-        " ef_search=", options.ef_search, " threads=", options.threads));
+        " ef_search=", options.ef_search));
   }
   if (!rows.allFinite()) {
     return absl::InvalidArgumentError("cannot index non-finite vectors");
@@ -164,27 +183,21 @@ absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Build(
   index->tail_max_norm_ = tail > 0 ? norms[order[head]] : 0.0f;
 
   index->graph_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(
-      index->space_.get(), std::max<int64_t>(1, tail), options.m,
+      index->space_, std::max<int64_t>(1, tail), options.m,
       options.ef_construction, options.seed);
   index->graph_->setEf(options.ef_search);
-  absl::Mutex mu;
-  std::string error;
+  // One inserting thread: hnswlib 0.6.2 draws each new row's level from one
+  // unguarded generator inside addPoint(), a data race when threads insert
+  // concurrently. BuildTrackIndexes() builds its indexes side by side instead.
   // Labels are the rows' own numbers.
-  ParallelFor(tail, options.threads, 256, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      const uint32_t row = order[head + i];
-      try {
-        index->graph_->addPoint(rows.row(row).data(), row);
-      } catch (const std::exception& e) {
-        absl::MutexLock lock(&mu);
-        if (error.empty()) error = e.what();
-        return;
-      }
+  for (int64_t i = 0; i < tail; ++i) {
+    const uint32_t row = order[head + i];
+    try {
+      index->graph_->addPoint(rows.row(row).data(), row);
+    } catch (const std::exception& e) {
+      return absl::InternalError(
+          absl::StrCat("building the HNSW graph: ", e.what()));
     }
-  });
-  if (!error.empty()) {
-    return absl::InternalError(
-        absl::StrCat("building the HNSW graph: ", error));
   }
   return index;
 }
@@ -302,8 +315,8 @@ absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Load(
   }
 
   try {
-    index->graph_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(
-        index->space_.get(), path);
+    index->graph_ =
+        std::make_unique<hnswlib::HierarchicalNSW<float>>(index->space_, path);
   } catch (const std::exception& e) {
     return corrupt(e.what());
   }

@@ -87,8 +87,10 @@ struct HnswOptions {
   int m = 16;                 // graph degree (2m on the bottom layer)
   int ef_construction = 100;  // candidate list while inserting
   int ef_search = 128;        // candidate list while searching (at least k)
-  int threads = 2;            // insertion threads
-  uint64_t seed = 100;        // level generator
+  // BuildTrackIndexes(): indexes built at once (a graph is built by one
+  // thread; see HnswIndex::Build).
+  int threads = 2;
+  uint64_t seed = 100;  // level generator
 };
 
 class HnswIndex final : public TrackIndex {
@@ -124,10 +126,10 @@ class HnswIndex final : public TrackIndex {
   int dimensions_ = 0;
   int64_t size_ = 0;
   int ef_search_ = 0;
-  std::vector<uint32_t> head_ids_;  // row of each head row
-  FactorMatrix head_;               // the head rows, largest norm first
-  float tail_max_norm_ = 0;         // 0 when the tail is empty
-  std::unique_ptr<hnswlib::SpaceInterface<float>> space_;
+  std::vector<uint32_t> head_ids_;         // row of each head row
+  FactorMatrix head_;                      // the head rows, largest norm first
+  float tail_max_norm_ = 0;                // 0 when the tail is empty
+  hnswlib::SpaceInterface<float>* space_;  // shared, never freed
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph_;
 };
 

@@ -50,7 +50,7 @@ tsan="$root/build-tsan"
 configure "$tsan" "-fsanitize=thread -fno-omit-frame-pointer"
 tsan_tests=(als_test event_log_test demo_world_test recommender_test surfaces_test evaluation_test)
 cmake --build "$tsan" -j "$jobs" --target "${tsan_tests[@]}"
-export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$root/deploy/tsan.supp
 for t in "${tsan_tests[@]}"; do
   "$tsan/tests/$t" --gtest_brief=1
 done
