@@ -184,7 +184,8 @@ class OurSearcher : public Searcher {
                  .threads = 2});
     if (!index.ok()) std::abort();
     index_ = *std::move(index);
-    std::fprintf(stderr, "index_bench: ours built in %.1f s (one thread)\n", Seconds(start));
+    std::fprintf(stderr, "index_bench: ours built in %.1f s (one thread)\n",
+                 Seconds(start));
   }
   // Our index searches with max(ef_search, k) candidates: asking for ef
   // rows and keeping k is a search with list ef.

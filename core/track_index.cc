@@ -329,22 +329,6 @@ absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Load(
   return index;
 }
 
-int64_t HnswIndex::memory_bytes() const {
-  const hnswlib::HierarchicalNSW<float>& g = *graph_;
-  int64_t bytes =
-      static_cast<int64_t>(g.max_elements_ * g.size_data_per_element_);
-  for (size_t i = 0; i < g.cur_element_count; ++i) {
-    bytes +=
-        static_cast<int64_t>(g.element_levels_[i] * g.size_links_per_element_);
-  }
-  // Per element: the level, its locks and the label lookup.
-  bytes += static_cast<int64_t>(g.max_elements_) *
-           (sizeof(int) + sizeof(std::mutex) + sizeof(char*) + 32);
-  bytes += static_cast<int64_t>(head_.size() * sizeof(float) +
-                                head_ids_.size() * sizeof(uint32_t));
-  return bytes;
-}
-
 std::vector<Neighbor> HnswIndex::Search(absl::Span<const float> query,
                                         int k) const {
   std::vector<Neighbor> out;

@@ -115,8 +115,6 @@ class HnswIndex final : public TrackIndex {
   int64_t size() const override { return size_; }
   int64_t head_rows() const { return static_cast<int64_t>(head_ids_.size()); }
   int ef_search() const { return ef_search_; }
-  // Bytes the graph, the head and their copies of the rows take in memory.
-  int64_t memory_bytes() const;
   std::vector<Neighbor> Search(absl::Span<const float> query,
                                int k) const override;
 

@@ -4,7 +4,8 @@
 // Layout under the store's root directory:
 //   CURRENT                 "<version>\n"; replaced by rename, so atomic
 //   versions/<version>/     one RocksDB database, never modified once renamed
-//   versions/<version>/index/  the track indexes beside it (core/track_index.h):
+//   versions/<version>/index/
+//                           the track indexes (core/track_index.h):
 //                           personal.hnsw{,.head,.header}, station.hnsw{,...}
 //   versions/.tmp-*         a publication in progress (ignored, removed by
 //                           the next Publish)
