@@ -1,6 +1,11 @@
 // recsys-server: serves the model store's current version over gRPC.
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -71,6 +76,41 @@ ABSL_FLAG(bool, allow_insecure, false,
           "Allow plaintext gRPC on a non-loopback --listen address (without "
           "TLS only 127.0.0.0/8, [::1] and localhost are allowed).");
 
+ABSL_FLAG(bool, malloc_huge_pages, true,
+          "Back the allocator's large blocks with transparent huge pages "
+          "(glibc tunable glibc.malloc.hugetlb=1; the server re-executes "
+          "itself once to set it, unless GLIBC_TUNABLES already names it). A "
+          "model load then maps 512 times fewer pages: on the benchmark "
+          "machine it took half the time and slowed the requests served "
+          "meanwhile less.");
+
+namespace {
+
+// Sets glibc's malloc tunable for transparent huge pages and re-executes
+// this binary (same pid, arguments and descriptors), since glibc reads its
+// tunables only at start. Returns when it did not re-execute: the tunable
+// was set (to anything) by whoever started the server, or exec failed.
+void ReexecWithMallocHugePages(char** argv) {
+  constexpr char kTunable[] = "glibc.malloc.hugetlb";
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables != nullptr && std::strstr(tunables, kTunable) != nullptr) {
+    return;
+  }
+  const std::string value =
+      tunables == nullptr || *tunables == '\0'
+          ? absl::StrCat(kTunable, "=1")
+          : absl::StrCat(tunables, ":", kTunable, "=1");
+  ::setenv("GLIBC_TUNABLES", value.c_str(), 1);
+  ::execv("/proc/self/exe", argv);
+  const int error = errno;
+  ::unsetenv("GLIBC_TUNABLES");
+  if (tunables != nullptr) ::setenv("GLIBC_TUNABLES", tunables, 1);
+  recsys::core::Log(recsys::core::LogLevel::kWarning, "malloc_huge_pages",
+                    {{"error", std::strerror(error)}});
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   absl::FlagsUsageConfig usage_config;
   // --help lists this binary's own flags, not those of linked libraries.
@@ -84,6 +124,7 @@ int main(int argc, char** argv) {
       "Usage: recsys-server --model_dir=DIR [--listen=127.0.0.1:50051] "
       "[--metrics_listen=127.0.0.1:9464]");
   absl::ParseCommandLine(argc, argv);
+  if (absl::GetFlag(FLAGS_malloc_huge_pages)) ReexecWithMallocHugePages(argv);
   using recsys::core::LogLevel;
   std::optional<LogLevel> level =
       recsys::core::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
