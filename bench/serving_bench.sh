@@ -24,9 +24,10 @@ Phases (--phases, comma separated, in this order; default all):
            published one after another with recsys-train into the served store
            (the server polls it every --reload_interval_s; each is awaited):
            failed RPCs and p99 during the swaps against the steady p99. The
-           trainer shares this machine's CPU with the server, so first the
-           same trainings run under the same load into a store nobody serves
-           (the control): its p99 is the trainer's part without any swap
+           publications (idle scheduling class) share this machine with the
+           server, so first the same ones run under the same load into a
+           store nobody serves (the control): its p99 is their part without
+           any swap
 The server always starts (warm) even without `startup`; `fixed` and `reload`
 need `closed` or --fixed_qps.
 

@@ -69,6 +69,10 @@ grpc_port="$(grep -o 'grpc_port=[0-9]*' "$work/server.log" | cut -d= -f2)"
 metrics_port="$(grep -o 'metrics_port=[0-9]*' "$work/server.log" | cut -d= -f2)"
 [ -n "$grpc_port" ] || fail "no grpc port in the log"
 cli=("$bin/recsys-cli" "--target=127.0.0.1:$grpc_port")
+# --malloc_huge_pages (default): the server re-executed itself, same pid,
+# with glibc's huge-page tunable added to what it was started with.
+tr '\0' '\n' <"/proc/$server_pid/environ" | grep -qx "GLIBC_TUNABLES=glibc.malloc.hugetlb=1" ||
+  fail "the server runs without GLIBC_TUNABLES=glibc.malloc.hugetlb=1"
 
 "${cli[@]}" health | grep -q SERVING || fail "health"
 "${cli[@]}" model-info | grep -q "v000002" || fail "model-info"
