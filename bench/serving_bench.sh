@@ -81,8 +81,8 @@ Example, a smoke run in well under a minute:
   bench/serving_bench.sh --users=2000 --tracks=5000 --duration_s=3 --warmup_s=1 --out=/tmp/serving.json
 
 All processes run on this machine: the load generator, and in `reload` the
-publications (in the idle scheduling class), share the CPU with the server. Numbers are for comparing
-runs on one machine, not capacity planning.
+publications (in the idle scheduling class), share the CPU with the server.
+Numbers are for comparing runs on one machine, not capacity planning.
 EOF
 }
 
@@ -180,8 +180,8 @@ calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
 # settle: before a measured load, writes the page cache holds back (models
 # just trained or copied, scratch space just removed) go to disk, so that the
 # kernel's writeback threads do not compete with the server in the
-# measurement (on 2 CPUs they doubled the p50 of a load that followed the
-# training of five versions).
+# measurement (without it, the load right after training five versions had
+# twice the steady p50 on 2 CPUs).
 settle() { sync; sleep 1; }
 # json_get FILE KEY...: a value from a JSON file (nested keys).
 json_get() {

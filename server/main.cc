@@ -96,10 +96,9 @@ void ReexecWithMallocHugePages(char** argv) {
   if (tunables != nullptr && std::strstr(tunables, kTunable) != nullptr) {
     return;
   }
-  const std::string value =
-      tunables == nullptr || *tunables == '\0'
-          ? absl::StrCat(kTunable, "=1")
-          : absl::StrCat(tunables, ":", kTunable, "=1");
+  const std::string value = tunables == nullptr || *tunables == '\0'
+                                ? absl::StrCat(kTunable, "=1")
+                                : absl::StrCat(tunables, ":", kTunable, "=1");
   ::setenv("GLIBC_TUNABLES", value.c_str(), 1);
   ::execv("/proc/self/exe", argv);
   const int error = errno;

@@ -44,6 +44,7 @@ void LowerReloaderPriority() {
               {{"policy", "SCHED_IDLE"}, {"error", std::strerror(errno)}});
   }
 }
+
 // Used when no key is configured: tokens are then integrity-checked, not
 // secret-signed (see docs/OPERATIONS.md).
 constexpr char kBuiltInPageTokenKey[] = "recsys built-in page token key v1";
