@@ -69,6 +69,185 @@ uint32_t Crc(const char* data, size_t n, uint32_t crc = 0) {
       crc32(crc, reinterpret_cast<const Bytef*>(data), static_cast<uInt>(n)));
 }
 
+// Reads a file in order, keeping the CRC-32 and the number of the bytes read.
+class CheckedReader {
+ public:
+  explicit CheckedReader(FILE* f) : f_(f) {}
+
+  bool Read(void* dst, size_t n) {
+    char* out = static_cast<char*>(dst);
+    while (n > 0) {
+      const size_t piece = std::min<size_t>(n, size_t{1} << 26);
+      if (std::fread(out, 1, piece, f_) != piece) return false;
+      crc_ = Crc(out, piece, crc_);
+      bytes_ += piece;
+      out += piece;
+      n -= piece;
+    }
+    return true;
+  }
+  template <typename T>
+  bool Pod(T* value) {
+    return Read(value, sizeof(T));
+  }
+  bool AtEnd() {
+    char extra;
+    return std::fread(&extra, 1, 1, f_) == 0 && std::ferror(f_) == 0;
+  }
+  // Reads the rest of the file, for its checksum.
+  void Drain() {
+    std::vector<char> block(1 << 20);
+    size_t got;
+    while ((got = std::fread(block.data(), 1, block.size(), f_)) > 0) {
+      crc_ = Crc(block.data(), got, crc_);
+      bytes_ += got;
+    }
+  }
+  uint32_t crc() const { return crc_; }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  FILE* f_;
+  uint32_t crc_ = 0;
+  uint64_t bytes_ = 0;
+};
+
+// Reads into `g` (made with hnswlib's space-only constructor) a graph file
+// that hnswlib 0.6.2's saveIndex() wrote, in one pass: its sizes are checked
+// against the header's (`rows` in all, `count` in the graph) before anything
+// is allocated, its length and CRC-32 at the end. hnswlib's own loadIndex()
+// reads the file twice and asks the stream for its position (an lseek each)
+// three times per element: about a fifth of the start-up of a 1M-track
+// model (docs/BENCHMARKS.md). This sets the members loadIndex() sets.
+absl::Status ReadGraph(const std::string& path, int64_t rows, int64_t count,
+                       uint64_t expected_bytes, uint32_t expected_crc,
+                       hnswlib::SpaceInterface<float>* space,
+                       hnswlib::HierarchicalNSW<float>* g) {
+  using hnswlib::labeltype;
+  using hnswlib::linklistsizeint;
+  using hnswlib::tableint;
+  // What the destructor frees, unset by that constructor.
+  g->data_level0_memory_ = nullptr;
+  g->linkLists_ = nullptr;
+  g->visited_list_pool_ = nullptr;
+  g->cur_element_count = 0;
+  g->num_deleted_ = 0;
+
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"),
+                                          &std::fclose);
+  if (f == nullptr) return absl::DataLossError("cannot open the graph file");
+  std::setvbuf(f.get(), nullptr, _IOFBF, 1 << 20);
+  CheckedReader in(f.get());
+  // A malformed graph is reported as a checksum mismatch when it is one (a
+  // damaged file), as what is wrong with it otherwise.
+  const auto bad = [&](absl::string_view what) {
+    in.Drain();
+    return absl::DataLossError(
+        in.crc() != expected_crc || in.bytes() != expected_bytes
+            ? "the graph file's checksum does not match"
+            : what);
+  };
+  size_t offset_level0, max_elements, elements, size_data, label_offset,
+      offset_data, max_m, max_m0, m, ef_construction;
+  int max_level;
+  tableint entry;
+  double mult;
+  if (!(in.Pod(&offset_level0) && in.Pod(&max_elements) &&
+        in.Pod(&elements) && in.Pod(&size_data) && in.Pod(&label_offset) &&
+        in.Pod(&offset_data) && in.Pod(&max_level) && in.Pod(&entry) &&
+        in.Pod(&max_m) && in.Pod(&max_m0) && in.Pod(&m) && in.Pod(&mult) &&
+        in.Pod(&ef_construction))) {
+    return bad("the graph file is truncated");
+  }
+  constexpr int kMaxLevel = 64;
+  const size_t data_size = space->get_data_size();
+  const size_t links0 = max_m0 * sizeof(tableint) + sizeof(linklistsizeint);
+  const size_t links = max_m * sizeof(tableint) + sizeof(linklistsizeint);
+  const size_t n = static_cast<size_t>(count);
+  if (elements != n || max_elements != std::max<size_t>(1, n) ||
+      offset_level0 != 0 || m < 2 || m > 10000 || max_m != m ||
+      max_m0 != 2 * m || offset_data != links0 ||
+      label_offset != offset_data + data_size ||
+      size_data != label_offset + sizeof(labeltype) || !(mult > 0) ||
+      !std::isfinite(mult) || max_level < 0 || max_level > kMaxLevel ||
+      (n > 0 && entry >= n)) {
+    return bad("the graph does not match the header's sizes");
+  }
+
+  g->offsetLevel0_ = offset_level0;
+  g->max_elements_ = max_elements;
+  g->size_data_per_element_ = size_data;
+  g->label_offset_ = label_offset;
+  g->offsetData_ = offset_data;
+  g->maxlevel_ = max_level;
+  g->enterpoint_node_ = entry;
+  g->maxM_ = max_m;
+  g->maxM0_ = max_m0;
+  g->M_ = m;
+  g->mult_ = mult;
+  g->revSize_ = 1.0 / mult;
+  g->ef_construction_ = ef_construction;
+  g->ef_ = 10;
+  g->data_size_ = data_size;
+  g->fstdistfunc_ = space->get_dist_func();
+  g->dist_func_param_ = space->get_dist_func_param();
+  g->size_links_per_element_ = links;
+  g->size_links_level0_ = links0;
+  g->data_level0_memory_ =
+      static_cast<char*>(std::malloc(max_elements * size_data));
+  g->linkLists_ = static_cast<char**>(std::calloc(max_elements, sizeof(char*)));
+  if (g->data_level0_memory_ == nullptr || g->linkLists_ == nullptr) {
+    return absl::ResourceExhaustedError("no memory for the graph");
+  }
+  std::vector<std::mutex>(max_elements).swap(g->link_list_locks_);
+  std::vector<std::mutex>(g->max_update_element_locks)
+      .swap(g->link_list_update_locks_);
+  g->visited_list_pool_ = new hnswlib::VisitedListPool(1, max_elements);
+  g->element_levels_.assign(max_elements, 0);
+  g->label_lookup_.reserve(n);
+  // From here the destructor frees the link lists of the elements whose
+  // level is set.
+  g->cur_element_count = n;
+
+  if (!in.Read(g->data_level0_memory_, n * size_data)) {
+    return bad("the graph file is truncated");
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const labeltype label = g->getExternalLabel(static_cast<tableint>(i));
+    if (label >= static_cast<labeltype>(rows)) {
+      return bad("a graph row id is out of range");
+    }
+    g->label_lookup_[label] = static_cast<tableint>(i);
+    if (g->isMarkedDeleted(static_cast<tableint>(i))) ++g->num_deleted_;
+    uint32_t size;
+    if (!in.Pod(&size)) return bad("the graph file is truncated");
+    if (size == 0) continue;
+    if (size % links != 0 || size / links > static_cast<size_t>(max_level)) {
+      return bad("a link list of the graph is malformed");
+    }
+    g->linkLists_[i] = static_cast<char*>(std::malloc(size));
+    if (g->linkLists_[i] == nullptr) {
+      return absl::ResourceExhaustedError("no memory for the graph");
+    }
+    g->element_levels_[i] = static_cast<int>(size / links);
+    if (!in.Read(g->linkLists_[i], size)) {
+      return bad("the graph file is truncated");
+    }
+  }
+  if (!in.AtEnd()) {
+    return absl::DataLossError("the graph file goes on after the graph");
+  }
+  if (in.bytes() != expected_bytes) {
+    return absl::DataLossError(absl::StrCat("the graph file has ", in.bytes(),
+                                            " bytes, the header says ",
+                                            expected_bytes));
+  }
+  if (in.crc() != expected_crc) {
+    return absl::DataLossError("the graph file's checksum does not match");
+  }
+  return absl::OkStatus();
+}
+
 // CRC-32 and length of a whole file, read in blocks.
 absl::StatusOr<std::pair<uint32_t, uint64_t>> FileCrc(const std::string& path) {
   FILE* f = std::fopen(path.c_str(), "rb");
@@ -274,17 +453,6 @@ absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Load(
     return corrupt("implausible sizes in the header");
   }
 
-  absl::StatusOr<std::pair<uint32_t, uint64_t>> crc = FileCrc(path);
-  if (!crc.ok()) return corrupt(crc.status().message());
-  if (crc->second != Get<uint64_t>(header, 40)) {
-    return corrupt(absl::StrCat("the graph file has ", crc->second,
-                                " bytes, the header says ",
-                                Get<uint64_t>(header, 40)));
-  }
-  if (crc->first != Get<uint32_t>(header, 48)) {
-    return corrupt("the graph file's checksum does not match");
-  }
-
   std::unique_ptr<HnswIndex> index(new HnswIndex(d, n, std::max(1, ef_search)));
   index->tail_max_norm_ = tail_max_norm;
   index->head_ids_.resize(head);
@@ -314,16 +482,13 @@ absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Load(
     }
   }
 
-  try {
-    index->graph_ =
-        std::make_unique<hnswlib::HierarchicalNSW<float>>(index->space_, path);
-  } catch (const std::exception& e) {
-    return corrupt(e.what());
-  }
-  const hnswlib::HierarchicalNSW<float>& g = *index->graph_;
-  if (static_cast<int64_t>(g.cur_element_count) != n - head ||
-      g.label_offset_ - g.offsetData_ != d * sizeof(float)) {
-    return corrupt("the graph does not match the header's sizes");
+  index->graph_ =
+      std::make_unique<hnswlib::HierarchicalNSW<float>>(index->space_);
+  if (absl::Status read = ReadGraph(
+          path, n, n - head, Get<uint64_t>(header, 40),
+          Get<uint32_t>(header, 48), index->space_, index->graph_.get());
+      !read.ok()) {
+    return corrupt(read.message());
   }
   index->graph_->setEf(index->ef_search_);
   return index;
