@@ -1,5 +1,6 @@
 #include "core/track_index.h"
 
+#include <fcntl.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -137,6 +138,8 @@ absl::Status ReadGraph(const std::string& path, int64_t rows, int64_t count,
                                           &std::fclose);
   if (f == nullptr) return absl::DataLossError("cannot open the graph file");
   std::setvbuf(f.get(), nullptr, _IOFBF, 1 << 20);
+  // Read front to back: a larger read-ahead from a cold cache.
+  ::posix_fadvise(::fileno(f.get()), 0, 0, POSIX_FADV_SEQUENTIAL);
   CheckedReader in(f.get());
   // A malformed graph is reported as a checksum mismatch when it is one (a
   // damaged file), as what is wrong with it otherwise.
