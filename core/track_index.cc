@@ -145,20 +145,20 @@ absl::Status ReadGraph(const std::string& path, int64_t rows, int64_t count,
   // damaged file), as what is wrong with it otherwise.
   const auto bad = [&](absl::string_view what) {
     in.Drain();
-    return absl::DataLossError(
-        in.crc() != expected_crc || in.bytes() != expected_bytes
-            ? "the graph file's checksum does not match"
-            : what);
+    return absl::DataLossError(in.crc() != expected_crc ||
+                                       in.bytes() != expected_bytes
+                                   ? "the graph file's checksum does not match"
+                                   : what);
   };
   size_t offset_level0, max_elements, elements, size_data, label_offset,
       offset_data, max_m, max_m0, m, ef_construction;
   int max_level;
   tableint entry;
   double mult;
-  if (!(in.Pod(&offset_level0) && in.Pod(&max_elements) &&
-        in.Pod(&elements) && in.Pod(&size_data) && in.Pod(&label_offset) &&
-        in.Pod(&offset_data) && in.Pod(&max_level) && in.Pod(&entry) &&
-        in.Pod(&max_m) && in.Pod(&max_m0) && in.Pod(&m) && in.Pod(&mult) &&
+  if (!(in.Pod(&offset_level0) && in.Pod(&max_elements) && in.Pod(&elements) &&
+        in.Pod(&size_data) && in.Pod(&label_offset) && in.Pod(&offset_data) &&
+        in.Pod(&max_level) && in.Pod(&entry) && in.Pod(&max_m) &&
+        in.Pod(&max_m0) && in.Pod(&m) && in.Pod(&mult) &&
         in.Pod(&ef_construction))) {
     return bad("the graph file is truncated");
   }
