@@ -502,16 +502,18 @@ if want reload; then
     done
   fi
   fact reload.source "$reload_source"
-  # A first publication, outside the measurements, times one so that the
-  # loads below last for all of them (with 50% to spare; a swap is counted
-  # as at least one reload interval, the server's polling period).
+  # A first publication, outside the measurements, times one: the control
+  # keeps the pace of the swaps (it sleeps as long as a swap took).
   log "reload: calibration publication"
   publish "$serve_dir" 1000
   fact reload.calibration_publish_s "$publish_s"
   pace_s="$visible_s"
   lead_s=1
+  # The loads below run from lead_s before the first publication to lead_s
+  # after the last one is in, when SIGINT stops them; their --duration_s is
+  # only a bound (ten times the calibration's pace).
   load_s="$(awk -v n="$reload_versions" -v p="$publish_s" -v v="$visible_s" -v r="$reload_interval_s" -v lead="$lead_s" \
-    'BEGIN { w = (v > r) ? v : r; d = lead + 1.5 * n * (p + w) + 1; printf "%d", (d == int(d)) ? d : int(d) + 1 }')"
+    'BEGIN { w = (v > r) ? v : r; d = 2 * lead + 10 * n * (p + w); d = (d > 3600) ? 3600 : d; printf "%d", (d == int(d)) ? d : int(d) + 1 }')"
 
   # loaded_publications NAME DIR: the fixed-rate load (report NAME.json)
   # while --reload_versions versions are published into DIR; sets
@@ -535,7 +537,8 @@ if want reload; then
       entries+=("{\"version\":\"$published\",\"publish_s\":$publish_s,\"visible_s\":${visible_s:-null},\"server_load_s\":${server_load:-null}}")
     done
     # Still sending when the last version was in: the load covered them all.
-    if kill -0 "$loadgen_pid" 2>/dev/null; then inside=true; else inside=false; fi
+    sleep "$lead_s"
+    if kill -INT "$loadgen_pid" 2>/dev/null; then inside=true; else inside=false; fi
     [ "$inside" = true ] || log "WARNING: $name: the load ended before the last publication: its numbers miss some"
     wait "$loadgen_pid" || status=$?
     loadgen_pid=""
@@ -547,7 +550,7 @@ if want reload; then
   # publication's own cost (the trainer's CPU, or the copy) shows apart from
   # the swaps.
   settle
-  log "reload control: recommend at $fixed_qps QPS for $load_s s while $reload_versions versions are published elsewhere"
+  log "reload control: recommend at $fixed_qps QPS while $reload_versions versions are published elsewhere"
   loaded_publications reload-control "$work_dir/control-models"
   echo "$publications" >"$work_dir/control-publications.json"
   fact reload.control.report "@$work_dir/reload-control.json"
@@ -556,14 +559,14 @@ if want reload; then
   rm -rf "$work_dir/control-models"
 
   settle
-  log "reload: recommend at $fixed_qps QPS for $load_s s while $reload_versions versions are published and swapped in"
+  log "reload: recommend at $fixed_qps QPS while $reload_versions versions are published and swapped in"
   loaded_publications reload "$serve_dir"
   echo "$publications" >"$work_dir/swaps.json"
   fact reload.versions_published "$reload_versions"
   fact reload.swaps "@$work_dir/swaps.json"
   fact reload.swaps_inside_load "$inside"
   fact reload.target_qps "$fixed_qps"
-  fact reload.load_s "$load_s"
+  fact reload.load_s "$(json_get "$work_dir/reload.json" duration_s)"
   fact reload.report "@$work_dir/reload.json"
   fact reload.server_refusals "$(grep -c "event=model_refused" "$work_dir/server.log" || true)"
 fi

@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -63,7 +64,9 @@
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "Server address host:port.");
 ABSL_FLAG(int, duration_s, 0,
-          "How long to send, in seconds (required; 1..3600).");
+          "How long to send, in seconds (required; 1..3600). SIGINT or "
+          "SIGTERM stops sending sooner; the report then covers the calls "
+          "sent until then.");
 ABSL_FLAG(int, concurrency, 8,
           "Closed loop: calls kept in flight. With --qps: the cap on calls in "
           "flight.");
@@ -259,6 +262,11 @@ std::string OutcomeName(const grpc::Status& status,
   return GrpcStatusName(status.error_code());
 }
 
+// Set by SIGINT / SIGTERM: stop sending, finish the calls in flight, report.
+std::atomic<bool> stop_requested{false};
+
+void RequestStop(int) { stop_requested.store(true); }
+
 class LoadGenerator {
  public:
   explicit LoadGenerator(Config config)
@@ -353,7 +361,7 @@ class LoadGenerator {
         std::chrono::duration<double>(1.0 / config_.qps));
     for (int64_t i = 0;; ++i) {
       const SteadyClock::time_point scheduled = start_ + i * interval;
-      if (scheduled >= end_) break;
+      if (scheduled >= end_ || stop_requested.load()) break;
       std::this_thread::sleep_until(scheduled);
       {
         absl::MutexLock lock(&mu_);
@@ -476,7 +484,7 @@ class LoadGenerator {
         ++by_rpc_[RpcName(rpc)];
         last_done_ = std::max(last_done_, now);
         --in_flight_;
-        again = config_.qps <= 0 && now < end_;
+        again = config_.qps <= 0 && now < end_ && !stop_requested.load();
       }
       if (again) Send(now);
     }));
@@ -558,6 +566,8 @@ int main(int argc, char** argv) {
   config.seed = absl::GetFlag(FLAGS_seed);
   config.health_service = absl::GetFlag(FLAGS_health_service);
 
+  std::signal(SIGINT, RequestStop);
+  std::signal(SIGTERM, RequestStop);
   LoadGenerator generator(std::move(config));
   generator.Run();
   generator.Report(absl::GetFlag(FLAGS_json));

@@ -172,8 +172,8 @@ absl::Status ReadGraph(const std::string& path, int64_t rows, int64_t count,
       max_m0 != 2 * m || offset_data != links0 ||
       label_offset != offset_data + data_size ||
       size_data != label_offset + sizeof(labeltype) || !(mult > 0) ||
-      !std::isfinite(mult) || max_level < 0 || max_level > kMaxLevel ||
-      (n > 0 && entry >= n)) {
+      !std::isfinite(mult) || max_level < (n == 0 ? -1 : 0) ||
+      max_level > kMaxLevel || (n > 0 && entry >= n)) {
     return bad("the graph does not match the header's sizes");
   }
 
@@ -491,7 +491,8 @@ absl::StatusOr<std::unique_ptr<HnswIndex>> HnswIndex::Load(
           path, n, n - head, Get<uint64_t>(header, 40),
           Get<uint32_t>(header, 48), index->space_, index->graph_.get());
       !read.ok()) {
-    return corrupt(read.message());
+    return read.code() == absl::StatusCode::kDataLoss ? corrupt(read.message())
+                                                      : read;
   }
   index->graph_->setEf(index->ef_search_);
   return index;

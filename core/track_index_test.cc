@@ -191,6 +191,28 @@ TEST_F(SavedIndexTest, LoadsWhatWasSaved) {
   }
 }
 
+TEST(HnswIndexFileTest, AllHeadIndexSavesAndLoads) {
+  // Fewer rows than the head holds: the graph is empty (hnswlib writes
+  // level -1 and no entry point) and must load all the same.
+  const FactorMatrix rows = SkewedRows(50, 8, 5);
+  absl::StatusOr<std::unique_ptr<HnswIndex>> index =
+      HnswIndex::Build(rows, {.head_rows = 100});
+  ASSERT_TRUE(index.ok()) << index.status();
+  const std::string path = TempPath("all_head_index");
+  ASSERT_TRUE((*index)->Save(path).ok());
+  absl::StatusOr<std::unique_ptr<HnswIndex>> loaded = HnswIndex::Load(path, 64);
+  for (const char* suffix : {"", ".head", ".header"}) {
+    std::remove((path + suffix).c_str());
+  }
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->size(), 50);
+  const std::vector<float> q(rows.row(7).data(), rows.row(7).data() + 8);
+  const std::vector<Neighbor> a = (*index)->Search(q, 10);
+  const std::vector<Neighbor> b = (*loaded)->Search(q, 10);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].row, b[i].row);
+}
+
 TEST_F(SavedIndexTest, MissingHeaderIsNotFound) {
   std::remove((path_ + ".header").c_str());
   EXPECT_EQ(HnswIndex::Load(path_, 64).status().code(),

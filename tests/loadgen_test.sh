@@ -74,4 +74,17 @@ r="$("${lg[@]}" --target="127.0.0.1:$empty_port" --mix=health:1)"
 [ "$(field "$r" codes | grep -o '"[A-Z_]*"' | tr -d '\n')" = '"HEALTH_NOT_SERVING"' ] ||
   fail "health without a model: $r"
 [ "$(field "$r" errors)" = "$(field "$r" requests)" ] || fail "NOT_SERVING not counted as errors: $r"
+# SIGINT stops a long run early, fixed-rate and closed-loop, with a report
+# of what was sent.
+for mode in --qps=200 --concurrency=4; do
+  "$bin/recsys-loadgen" --target="127.0.0.1:$port" --users=300 --tracks=800 --json \
+    --mix=health:1 --duration_s=600 "$mode" >"$work/stopped.json" &
+  lg_pid=$!
+  sleep 1.5
+  kill -INT "$lg_pid"
+  wait "$lg_pid" || fail "recsys-loadgen $mode exited $? after SIGINT"
+  r="$(cat "$work/stopped.json")"
+  python3 -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(not (0.5 < r["duration_s"] < 60 and r["requests"] > 0 and r["errors"] == 0))' "$r" ||
+    fail "report after SIGINT ($mode): $r"
+done
 echo "loadgen_test: ok"
