@@ -28,9 +28,9 @@ constexpr int kReloadNice = 19;
 // Moves the calling thread, and the threads it starts from now on (they
 // inherit it), out of the requests' way: into the SCHED_IDLE class, which
 // runs only on CPU time no other thread wants and is preempted at once by
-// any request thread that wakes up. A nice value is not enough: at nice 19
-// a busy loader still raised the Recommend p99 from 6 to 12-26 ms under a
-// steady load on 2 cores, SCHED_IDLE did not move it (docs/BENCHMARKS.md).
+// any request thread that wakes up. A nice value is not enough: busy loops
+// at nice 19 raised the Recommend p99 of a steady load on 2 cores from
+// 5-12 ms to 12-26 ms, in the idle class to 8-10 ms (docs/BENCHMARKS.md).
 // Linux keeps both per thread.
 void LowerReloaderPriority() {
   const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
