@@ -1,4 +1,5 @@
 // recsys-server: serves the model store's current version over gRPC.
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -124,6 +125,10 @@ int main(int argc, char** argv) {
       "[--metrics_listen=127.0.0.1:9464]");
   absl::ParseCommandLine(argc, argv);
   if (absl::GetFlag(FLAGS_malloc_huge_pages)) ReexecWithMallocHugePages(argv);
+  // A re-execution through /proc/self/exe names the process "exe"; give it
+  // back the name it was started with, for top, ps -C and pgrep -x.
+  const char* slash = std::strrchr(argv[0], '/');
+  ::prctl(PR_SET_NAME, slash == nullptr ? argv[0] : slash + 1, 0, 0, 0);
   using recsys::core::LogLevel;
   std::optional<LogLevel> level =
       recsys::core::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
