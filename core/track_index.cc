@@ -119,7 +119,10 @@ class CheckedReader {
 // is allocated, its length and CRC-32 at the end. hnswlib's own loadIndex()
 // reads the file twice and asks the stream for its position (an lseek each)
 // three times per element: about a fifth of the start-up of a 1M-track
-// model (docs/BENCHMARKS.md). This sets the members loadIndex() sets.
+// model (docs/BENCHMARKS.md). This sets the members searchKnn() reads: the
+// graph is for searching only. loadIndex() also builds what adding points
+// needs, a label lookup table and a lock per element (about 80 bytes a row,
+// all allocated and zeroed at load); here they stay empty.
 absl::Status ReadGraph(const std::string& path, int64_t rows, int64_t count,
                        uint64_t expected_bytes, uint32_t expected_crc,
                        hnswlib::SpaceInterface<float>* space,
@@ -202,12 +205,8 @@ absl::Status ReadGraph(const std::string& path, int64_t rows, int64_t count,
   if (g->data_level0_memory_ == nullptr || g->linkLists_ == nullptr) {
     return absl::ResourceExhaustedError("no memory for the graph");
   }
-  std::vector<std::mutex>(max_elements).swap(g->link_list_locks_);
-  std::vector<std::mutex>(g->max_update_element_locks)
-      .swap(g->link_list_update_locks_);
   g->visited_list_pool_ = new hnswlib::VisitedListPool(1, max_elements);
   g->element_levels_.assign(max_elements, 0);
-  g->label_lookup_.reserve(n);
   // From here the destructor frees the link lists of the elements whose
   // level is set.
   g->cur_element_count = n;
@@ -220,7 +219,6 @@ absl::Status ReadGraph(const std::string& path, int64_t rows, int64_t count,
     if (label >= static_cast<labeltype>(rows)) {
       return bad("a graph row id is out of range");
     }
-    g->label_lookup_[label] = static_cast<tableint>(i);
     if (g->isMarkedDeleted(static_cast<tableint>(i))) ++g->num_deleted_;
     uint32_t size;
     if (!in.Pod(&size)) return bad("the graph file is truncated");
