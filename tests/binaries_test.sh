@@ -57,7 +57,8 @@ set -e
 
 # Serve on free ports; the server logs the ports it bound. The caller's own
 # glibc tunable must survive the server's re-execution with its huge-page one.
-GLIBC_TUNABLES=glibc.malloc.tcache_count=16 "$bin/recsys-server" --model_dir="$work/models" --listen=127.0.0.1:0 \
+GLIBC_TUNABLES=glibc.malloc.tcache_count=16 \
+  "$bin/recsys-server" --model_dir="$work/models" --listen=127.0.0.1:0 \
   --metrics_listen=127.0.0.1:0 --reload_interval_seconds=1 \
   --event_log_dir="$work/events" >"$work/server.log" 2>&1 &
 server_pid=$!
