@@ -4,12 +4,18 @@
 // with the same user-vector queries (maximum inner product, as Recommend
 // searches).
 //
-//   recsys-index-bench [--model_dir=DIR | --rows=N --dims=D] [--queries=Q]
+//   recsys-index-bench [--model_dir=DIR [--vectors=cf|serving] |
+//                       --rows=N --dims=D] [--queries=Q]
 //                      [--m=16 --ef_construction=100] [benchmark flags]
 //
 // With --model_dir, the rows are the current version's CF track vectors and
 // the queries its first Q user vectors (ids u000000.., the demo world's);
-// without, skewed random vectors (lognormal norms, like ALS vectors). Each
+// with --vectors=serving, the rows the server's personal index holds
+// ([cf, content, popularity], core::IndexRows) and the queries the ones
+// Recommend sends for those users (the model's blend of their CF vector,
+// content profile and popularity; no country, nothing from the request).
+// Without --model_dir, skewed random vectors (lognormal norms, like ALS
+// vectors). Each
 // benchmark reports recall@100 over all queries (the `recall` counter) and
 // the time of one query; `tie_recall` also counts a returned row whose score
 // equals the exact 100th. Our index runs with its default exact head
@@ -50,6 +56,7 @@ constexpr int kTopK = 100;
 
 struct Config {
   std::string model_dir;
+  std::string vectors = "cf";  // or "serving"
   int64_t rows = 1000000;
   int dims = 64;
   int queries = 1000;
@@ -102,8 +109,12 @@ const Data& GetData() {
                      side.status().ToString().c_str());
         std::exit(2);
       }
-      d->rows = std::move(side->cf);
+      const bool serving = config.vectors == "serving";
+      const int64_t cf = side->cf.cols(), content = side->content.cols();
+      d->rows = serving ? recsys::core::IndexRows(*side, /*unit_cf=*/false)
+                        : side->cf;
       d->queries.resize(config.queries, d->rows.cols());
+      const recsys::core::BlendWeights& w = (*opened)->metadata().blend;
       for (int q = 0; q < config.queries; ++q) {
         auto user = (*opened)->GetUser(absl::StrFormat("u%06d", q));
         if (!user.ok()) {
@@ -111,11 +122,30 @@ const Data& GetData() {
                        user.status().ToString().c_str());
           std::exit(2);
         }
-        for (int j = 0; j < d->rows.cols(); ++j) {
-          d->queries(q, j) = user->factors[j];
+        const Eigen::Map<const Eigen::VectorXf> factors(
+            user->factors.data(), static_cast<int64_t>(user->factors.size()));
+        if (!serving) {
+          d->queries.row(q) = factors.transpose();
+          continue;
         }
+        // As core/recommender.cc's BuildTaste and TasteQuery make it for a
+        // stored user: the content profile is the unit sum of the positive
+        // tracks' content vectors, weighted by log(1 + strength).
+        Eigen::VectorXf profile = Eigen::VectorXf::Zero(content);
+        for (const recsys::core::HistoryEntry& e : user->history) {
+          if (e.strength > 0) {
+            profile +=
+                std::log1p(e.strength) * side->content.row(e.track).transpose();
+          }
+        }
+        if (profile.norm() > 0) profile.normalize();
+        d->queries.row(q).head(cf) = w.cf * factors.transpose();
+        d->queries.row(q).segment(cf, content) =
+            w.content * profile.transpose();
+        d->queries(q, cf + content) = w.popularity;
       }
-      d->source = absl::StrCat("model ", *version);
+      d->source =
+          absl::StrCat("model ", *version, ", ", config.vectors, " vectors");
     } else {
       d->rows = SkewedRows(config.rows, config.dims, 1);
       d->queries = SkewedRows(config.queries, config.dims, 2);
@@ -354,6 +384,9 @@ bool ParseOwnFlags(int* argc, char** argv) {
     bool ok = true;
     if (const char* v = value("model_dir")) {
       config.model_dir = v;
+    } else if (const char* v = value("vectors")) {
+      config.vectors = v;
+      ok = config.vectors == "cf" || config.vectors == "serving";
     } else if (const char* v = value("rows")) {
       ok = absl::SimpleAtoi(v, &config.rows) && config.rows > kTopK;
     } else if (const char* v = value("dims")) {
@@ -382,6 +415,11 @@ bool ParseOwnFlags(int* argc, char** argv) {
 
 int main(int argc, char** argv) {
   if (!ParseOwnFlags(&argc, argv)) return 2;
+  if (config.vectors != "cf" && config.model_dir.empty()) {
+    std::fprintf(stderr, "index_bench: --vectors=%s needs --model_dir\n",
+                 config.vectors.c_str());
+    return 2;
+  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   benchmark::RunSpecifiedBenchmarks();
