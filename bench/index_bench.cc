@@ -11,15 +11,15 @@
 // With --model_dir, the rows are the current version's CF track vectors and
 // the queries its first Q user vectors (ids u000000.., the demo world's);
 // with --vectors=serving, the rows the server's personal index holds
-// ([cf, content, popularity], core::IndexRows) and the queries the ones
-// Recommend sends for those users (the model's blend of their CF vector,
-// content profile and popularity; no country, nothing from the request).
+// ([cf, content, popularity], core::IndexRows) and the queries Recommend
+// sends for those users (the model's blend of their CF vector, content
+// profile and popularity in their country; nothing from the request).
 // Without --model_dir, skewed random vectors (lognormal norms, like ALS
-// vectors). Each
-// benchmark reports recall@100 over all queries (the `recall` counter) and
-// the time of one query; `tie_recall` also counts a returned row whose score
-// equals the exact 100th. Our index runs with its default exact head
-// (core/track_index.h); the search list `ef` is the benchmark's argument.
+// vectors). Each benchmark reports recall@100 over all queries (the `recall`
+// counter) and the time of one query; `tie_recall` also counts a returned
+// row whose score equals the exact 100th. Our index runs with its default
+// exact head (core/track_index.h); the search list `ef` is the benchmark's
+// argument.
 // Results: docs/BENCHMARKS.md.
 #include <omp.h>
 
@@ -142,7 +142,12 @@ const Data& GetData() {
         d->queries.row(q).head(cf) = w.cf * factors.transpose();
         d->queries.row(q).segment(cf, content) =
             w.content * profile.transpose();
-        d->queries(q, cf + content) = w.popularity;
+        // Popularity is half global, half regional where the user's country
+        // has a list; the index holds the global half.
+        d->queries(q, cf + content) =
+            side->popularity.regional.contains(user->country)
+                ? 0.5f * w.popularity
+                : w.popularity;
       }
       d->source =
           absl::StrCat("model ", *version, ", ", config.vectors, " vectors");
