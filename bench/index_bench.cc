@@ -12,8 +12,8 @@
 // the queries its first Q user vectors (ids u000000.., the demo world's);
 // with --vectors=serving, the rows the server's personal index holds
 // ([cf, content, popularity], core::IndexRows) and the queries Recommend
-// sends for those users (the model's blend of their CF vector, content
-// profile and popularity in their country; nothing from the request).
+// sends for those users (core::PersonalIndexQuery: the model's blend of
+// their CF vector, content profile and popularity in their country).
 // Without --model_dir, skewed random vectors (lognormal norms, like ALS
 // vectors). Each benchmark reports recall@100 over all queries (the `recall`
 // counter) and the time of one query; `tie_recall` also counts a returned
@@ -29,6 +29,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <memory>
 #include <random>
@@ -41,6 +42,7 @@
 #include "absl/strings/str_format.h"
 #include "benchmark/benchmark.h"
 #include "core/model.h"
+#include "core/recommender.h"
 #include "core/track_index.h"
 #include "faiss/IndexFlat.h"
 #include "faiss/IndexHNSW.h"
@@ -100,54 +102,49 @@ const Data& GetData() {
       auto opened = version.ok()
                         ? (*store)->OpenVersion(*version)
                         : decltype((*store)->OpenVersion(""))(version.status());
-      auto side =
-          opened.ok()
-              ? (*opened)->LoadTrackSide()
-              : absl::StatusOr<recsys::core::TrackSide>(opened.status());
-      if (!side.ok()) {
+      // Serving the version as the server does, but exhaustively: the
+      // indexes are built here, not loaded.
+      auto model = opened.ok()
+                       ? recsys::core::ServingModel::Create(
+                             *std::move(opened),
+                             {.exhaustive_max_tracks =
+                                  std::numeric_limits<int64_t>::max()})
+                       : absl::StatusOr<
+                             std::shared_ptr<const recsys::core::ServingModel>>(
+                             opened.status());
+      if (!model.ok()) {
         std::fprintf(stderr, "index_bench: %s\n",
-                     side.status().ToString().c_str());
+                     model.status().ToString().c_str());
         std::exit(2);
       }
+      const recsys::core::ServingModel& served = **model;
       const bool serving = config.vectors == "serving";
-      const int64_t cf = side->cf.cols(), content = side->content.cols();
-      d->rows = serving ? recsys::core::IndexRows(*side, /*unit_cf=*/false)
-                        : side->cf;
+      d->rows = serving ? recsys::core::IndexRows(served.tracks(),
+                                                  /*unit_cf=*/false)
+                        : served.tracks().cf;
       d->queries.resize(config.queries, d->rows.cols());
-      const recsys::core::BlendWeights& w = (*opened)->metadata().blend;
       for (int q = 0; q < config.queries; ++q) {
-        auto user = (*opened)->GetUser(absl::StrFormat("u%06d", q));
-        if (!user.ok()) {
+        const std::string id = absl::StrFormat("u%06d", q);
+        absl::Status status;
+        if (serving) {
+          absl::StatusOr<Eigen::VectorXf> query =
+              recsys::core::PersonalIndexQuery(served, id);
+          if (query.ok()) d->queries.row(q) = query->transpose();
+          status = query.status();
+        } else {
+          absl::StatusOr<recsys::core::UserRecord> user = served.GetUser(id);
+          if (user.ok()) {
+            d->queries.row(q) = Eigen::Map<const Eigen::RowVectorXf>(
+                user->factors.data(),
+                static_cast<int64_t>(user->factors.size()));
+          }
+          status = user.status();
+        }
+        if (!status.ok()) {
           std::fprintf(stderr, "index_bench: user %d: %s\n", q,
-                       user.status().ToString().c_str());
+                       status.ToString().c_str());
           std::exit(2);
         }
-        const Eigen::Map<const Eigen::VectorXf> factors(
-            user->factors.data(), static_cast<int64_t>(user->factors.size()));
-        if (!serving) {
-          d->queries.row(q) = factors.transpose();
-          continue;
-        }
-        // As core/recommender.cc's BuildTaste and TasteQuery make it for a
-        // stored user: the content profile is the unit sum of the positive
-        // tracks' content vectors, weighted by log(1 + strength).
-        Eigen::VectorXf profile = Eigen::VectorXf::Zero(content);
-        for (const recsys::core::HistoryEntry& e : user->history) {
-          if (e.strength > 0) {
-            profile +=
-                std::log1p(e.strength) * side->content.row(e.track).transpose();
-          }
-        }
-        if (profile.norm() > 0) profile.normalize();
-        d->queries.row(q).head(cf) = w.cf * factors.transpose();
-        d->queries.row(q).segment(cf, content) =
-            w.content * profile.transpose();
-        // Popularity is half global, half regional where the user's country
-        // has a list; the index holds the global half.
-        d->queries(q, cf + content) =
-            side->popularity.regional.contains(user->country)
-                ? 0.5f * w.popularity
-                : w.popularity;
       }
       d->source =
           absl::StrCat("model ", *version, ", ", config.vectors, " vectors");

@@ -186,16 +186,26 @@ Candidates ScoreAll(const ServingModel& model, const ScoreQuery& q) {
 // The first stage: the `k` tracks of the index with the largest score but
 // for its regional part, and the country's most popular tracks, scored
 // exactly.
-Candidates ScoreNearest(const ServingModel& model, const ScoreQuery& q, int k) {
+// The vector an index is searched with for `q`: the score but for its
+// regional part is one inner product with the index's rows. `regional`:
+// whether q.country has a popularity list of its own.
+Eigen::VectorXf IndexQuery(const ServingModel& model, const ScoreQuery& q,
+                           bool regional) {
   const TrackSide& side = model.tracks();
   const int64_t cf = side.cf.cols(), content = side.content.cols();
-  const bool regional = model.HasRegionalPopularity(q.country);
   Eigen::VectorXf v = Eigen::VectorXf::Zero(cf + content + 1);
   if (q.cf.size() > 0) v.head(cf) = q.cf;
   if (q.content.size() > 0) v.segment(cf, content) = q.content;
   // PopularityFor() is half global, half regional where the country has a
   // list of its own.
   v[cf + content] = regional ? 0.5f * q.popularity : q.popularity;
+  return v;
+}
+
+Candidates ScoreNearest(const ServingModel& model, const ScoreQuery& q, int k) {
+  const TrackSide& side = model.tracks();
+  const bool regional = model.HasRegionalPopularity(q.country);
+  const Eigen::VectorXf v = IndexQuery(model, q, regional);
   const HnswIndex& index =
       q.cf_unit ? *model.indexes().station : *model.indexes().personal;
   absl::flat_hash_set<uint32_t> seen;
@@ -1186,6 +1196,17 @@ absl::StatusOr<RecommendResult> Recommend(const ServingModel& model,
         {t, score, RecommendReason(model, taste, blend, score, t, country)});
   }
   return result;
+}
+
+absl::StatusOr<Eigen::VectorXf> PersonalIndexQuery(const ServingModel& model,
+                                                   absl::string_view user_id) {
+  ASSIGN_OR_RETURN(UserRecord record, model.GetUser(user_id));
+  TasteInput input;
+  input.record = &record;
+  const Taste taste = BuildTaste(model, input);
+  return IndexQuery(
+      model, TasteQuery(taste, BlendOf(model, {}, taste.stored), taste.country),
+      model.HasRegionalPopularity(taste.country));
 }
 
 absl::StatusOr<RadioResult> Radio(const ServingModel& model,

@@ -237,6 +237,14 @@ uint32_t TrackFingerprint(absl::string_view track_id);
 // A station's state between pages. The server keeps none: the client carries
 // it (in a signed page token). Bounded: the oldest entries are dropped past
 // kMaxSessionPlayed / kMaxSessionFeedback.
+// The vector Recommend searches the personal index with (rows: IndexRows()
+// in core/model.h) for `user_id` when the request carries nothing else: the
+// stored user's taste under the model's blend, in the user's country.
+// NOT_FOUND for a user the version does not have. For benchmarks of the
+// index on its real queries (bench/index_bench.cc).
+[[nodiscard]] absl::StatusOr<Eigen::VectorXf> PersonalIndexQuery(
+    const ServingModel& model, absl::string_view user_id);
+
 struct RadioSession {
   std::vector<uint32_t> played;   // fingerprints, oldest first
   std::vector<uint32_t> skipped;  // fingerprints, oldest first

@@ -361,6 +361,41 @@ TEST_F(TwoStageTest, RecommendFindsWhatExhaustiveScoringFinds) {
   EXPECT_GE(overlap / users_->size(), 0.91);
 }
 
+TEST_F(TwoStageTest, PersonalIndexQueryScoresAsRecommendDoes) {
+  // The personal index's rows times this vector are Recommend's scores, but
+  // for the regional half of popularity, which the index cannot hold.
+  const ServingModel& model = exhaustive();
+  const FactorMatrix rows = IndexRows(model.tracks(), /*unit_cf=*/false);
+  const float popularity = model.metadata().blend.popularity;
+  for (int u = 0; u < 10; ++u) {
+    const std::string& user = (*users_)[u];
+    absl::StatusOr<Eigen::VectorXf> v = PersonalIndexQuery(model, user);
+    ASSERT_TRUE(v.ok()) << v.status();
+    ASSERT_EQ(v->size(), rows.cols());
+    absl::StatusOr<UserRecord> record = model.GetUser(user);
+    ASSERT_TRUE(record.ok());
+    const float global_share =
+        model.HasRegionalPopularity(record->country) ? 0.5f : 1.0f;
+    RecommendQuery q;
+    q.user_id = user;
+    q.count = 10;
+    absl::StatusOr<RecommendResult> result = Recommend(model, q);
+    ASSERT_TRUE(result.ok()) << result.status();
+    ASSERT_FALSE(result->items.empty());
+    for (const ScoredTrack& item : result->items) {
+      const float rest =
+          popularity *
+          (model.PopularityFor(item.track, record->country) -
+           global_share * model.tracks().popularity.global[item.track]);
+      EXPECT_NEAR(rows.row(item.track).dot(*v) + rest, item.score,
+                  1e-4f * (1 + std::abs(item.score)))
+          << user << " track " << item.track;
+    }
+  }
+  EXPECT_EQ(PersonalIndexQuery(model, "no-such-user").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(TwoStageTest, RadioFindsWhatExhaustiveScoringFinds) {
   double overlap = 0;
   const int seeds = 50;
