@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Trains (once) the demo world at a given size and reports what it cost:
-# wall time, peak RSS, the time spent building the track indexes and
-# publishing, and the model's size on disk. The model lands in
+# wall time, peak RSS, the time spent building the track indexes, computing
+# the users' candidate lists and publishing, and the model's size on disk.
+# The model lands in
 # BUILD/bench-models/demo-u<users>-t<tracks>-f<factors>-e<events>-i<iterations>,
 # the cache of bench/serving_bench.sh (which then serves it rather than
 # training its own) and where recsys-index-bench --model_dir finds it; an
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
     --events) events="$2"; shift 2 ;;
     --build-dir) build="$2"; shift 2 ;;
     --force) force=1; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "scale.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -62,11 +63,12 @@ field() {  # the value of $2 in the trainer's first log line of event $1
   grep " event=$1 " "$log" | head -1 | grep -o " $2=[^ ]*" | cut -d= -f2
 }
 index_s=$(field indexes_built seconds)
+candidate_s=$(field candidates_computed seconds)
 publish_s=$(field publish_seconds seconds)
 nnz=$(grep -o 'interactions=[0-9]*' "$log" | head -1 | cut -d= -f2)
 bytes=$(du -sb "$model/versions" | cut -f1)
 index_bytes=$(du -sbc "$model"/versions/*/index | tail -1 | cut -f1)
-printf '{"users": %s, "tracks": %s, "factors": %s, "iterations": %s, "interactions": %s, "train_wall_seconds": %s, "index_seconds": %s, "publish_seconds": %s, "peak_rss_mib": %s, "model_bytes": %s, "index_bytes": %s}\n' \
+printf '{"users": %s, "tracks": %s, "factors": %s, "iterations": %s, "interactions": %s, "train_wall_seconds": %s, "index_seconds": %s, "candidate_seconds": %s, "publish_seconds": %s, "peak_rss_mib": %s, "model_bytes": %s, "index_bytes": %s}\n' \
   "$users" "$tracks" "$factors" "$iterations" "${nnz:-null}" "$wall_s" \
-  "${index_s:-null}" "${publish_s:-null}" "$((rss_kb / 1024))" "$bytes" "$index_bytes" |
+  "${index_s:-null}" "${candidate_s:-null}" "${publish_s:-null}" "$((rss_kb / 1024))" "$bytes" "$index_bytes" |
   tee "$model/scale.json"

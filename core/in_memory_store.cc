@@ -46,6 +46,10 @@ class InMemoryModelVersion : public ModelVersion {
     for (size_t k = 0; k < tracks.size(); ++k) {
       record.history.push_back({tracks[k], strengths[k]});
     }
+    if (!model_->candidates.empty()) {
+      const auto row = model_->candidates.Row(u);
+      record.candidates.assign(row.begin(), row.end());
+    }
     return record;
   }
 
@@ -56,6 +60,12 @@ class InMemoryModelVersion : public ModelVersion {
 };
 
 }  // namespace
+
+std::unique_ptr<ModelVersion> InMemoryVersion(
+    std::string name, std::shared_ptr<const TrainedModel> model) {
+  return std::make_unique<InMemoryModelVersion>(std::move(name),
+                                                std::move(model));
+}
 
 absl::StatusOr<std::vector<std::string>> InMemoryModelStore::ListVersions()
     const {
@@ -79,8 +89,7 @@ absl::StatusOr<std::unique_ptr<ModelVersion>> InMemoryModelStore::OpenVersion(
     return absl::NotFoundError(
         absl::StrCat("no model version '", version, "'"));
   }
-  return std::unique_ptr<ModelVersion>(
-      new InMemoryModelVersion(it->first, it->second));
+  return InMemoryVersion(it->first, it->second);
 }
 
 absl::StatusOr<std::string> InMemoryModelStore::Publish(

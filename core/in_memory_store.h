@@ -13,6 +13,11 @@
 
 namespace recsys::core {
 
+// `model` opened as a version named `name`, without copying it: for tools
+// that serve a model they have not published (the trainer's candidate lists).
+std::unique_ptr<ModelVersion> InMemoryVersion(
+    std::string name, std::shared_ptr<const TrainedModel> model);
+
 class InMemoryModelStore : public ModelStore {
  public:
   absl::StatusOr<std::vector<std::string>> ListVersions() const override;

@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "core/als.h"
 #include "core/catalog.h"
 #include "core/sparse.h"
@@ -106,6 +107,25 @@ struct UserRecord {
   std::string country;                // may be empty
   std::vector<float> factors;         // cf_dimensions values
   std::vector<HistoryEntry> history;  // sorted by track
+  // The first stage of the user's own Recommend, computed at publication
+  // (CandidateLists); empty when the version has none.
+  std::vector<uint32_t> candidates;
+};
+
+// Per-user first-stage candidates, computed by the trainer (batch candidate
+// generation, core/recommender.h ComputeCandidateLists): row u holds the
+// personal index's answer, best first, for the query Recommend builds for
+// user u when the request carries nothing but the user (PersonalIndexQuery).
+// Such requests then skip the index search. No rows: none computed.
+struct CandidateLists {
+  std::vector<uint64_t> offsets;  // users + 1 entries, or none
+  std::vector<uint32_t> tracks;
+
+  bool empty() const { return offsets.empty(); }
+  absl::Span<const uint32_t> Row(size_t u) const {
+    return absl::MakeConstSpan(tracks).subspan(offsets[u],
+                                               offsets[u + 1] - offsets[u]);
+  }
 };
 
 // Everything a publication writes. Users are rows of `user_factors` and
@@ -117,6 +137,7 @@ struct TrainedModel {
   FactorMatrix user_factors;  // users x cf_dimensions
   SparseRows history;         // users x tracks, signed strengths
   TrackIndexes indexes;       // BuildTrackIndexes(tracks); may be empty
+  CandidateLists candidates;  // one row per user, or none
 };
 
 // One opened, immutable version. Thread-safe.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <future>
+#include <mutex>
 #include <numeric>
 
 #include "absl/container/flat_hash_set.h"
@@ -12,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "core/als.h"
 #include "core/clustering.h"
+#include "core/parallel.h"
 #include "core/status_macros.h"
 
 namespace recsys::core {
@@ -202,19 +204,25 @@ Eigen::VectorXf IndexQuery(const ServingModel& model, const ScoreQuery& q,
   return v;
 }
 
-Candidates ScoreNearest(const ServingModel& model, const ScoreQuery& q, int k) {
+// `precomputed`: the index's answer for q computed at publication
+// (UserRecord::candidates), used instead of a search when it holds k.
+Candidates ScoreNearest(const ServingModel& model, const ScoreQuery& q, int k,
+                        absl::Span<const uint32_t> precomputed) {
   const TrackSide& side = model.tracks();
   const bool regional = model.HasRegionalPopularity(q.country);
-  const Eigen::VectorXf v = IndexQuery(model, q, regional);
-  const HnswIndex& index =
-      q.cf_unit ? *model.indexes().station : *model.indexes().personal;
   absl::flat_hash_set<uint32_t> seen;
   Candidates c;
   auto add = [&](uint32_t t) {
     if (seen.insert(t).second) c.ids.push_back(t);
   };
   const bool popularity_only = q.cf.size() == 0 && q.content.size() == 0;
-  if (!popularity_only) {
+  if (!popularity_only && precomputed.size() >= static_cast<size_t>(k)) {
+    model.CountPrecomputedFirstStage();
+    for (uint32_t t : precomputed.first(k)) add(t);
+  } else if (!popularity_only) {
+    const Eigen::VectorXf v = IndexQuery(model, q, regional);
+    const HnswIndex& index =
+        q.cf_unit ? *model.indexes().station : *model.indexes().personal;
     for (const Neighbor& n :
          index.Search(absl::MakeConstSpan(v.data(), v.size()), k)) {
       add(n.row);
@@ -250,16 +258,18 @@ Candidates ScoreNearest(const ServingModel& model, const ScoreQuery& q, int k) {
 // candidates to survive `rejects` likely rejections (heard or excluded
 // tracks); when filters leave fewer than `count`, the whole catalog is
 // scored instead, so a strict filter costs time, never results.
+// `precomputed`: see ScoreNearest.
 template <typename MakeAccept>
 std::vector<Ranked> RankTracks(const ServingModel& model, const ScoreQuery& q,
                                int count, size_t rejects,
-                               const MakeAccept& make_accept) {
+                               const MakeAccept& make_accept,
+                               absl::Span<const uint32_t> precomputed = {}) {
   if (model.two_stage()) {
     const int k = static_cast<int>(
         std::clamp<size_t>(4 * static_cast<size_t>(count) + rejects,
                            kMinCandidates, kMaxCandidates));
-    std::vector<Ranked> kept =
-        TopAccepted(ScoreNearest(model, q, k), count, make_accept());
+    std::vector<Ranked> kept = TopAccepted(
+        ScoreNearest(model, q, k, precomputed), count, make_accept());
     if (static_cast<int>(kept.size()) >= count) return kept;
     model.CountExhaustiveFallback();
   }
@@ -1182,12 +1192,21 @@ absl::StatusOr<RecommendResult> Recommend(const ServingModel& model,
   }
   const int depth =
       query.surface == Surface::kDiscoverWeekly ? 4 * query.count : query.count;
+  // The publication's candidates answer the query PersonalIndexQuery()
+  // builds: the stored taste alone, the model's blend, the stored country.
+  const bool own_query =
+      record && input.recent.empty() && input.liked_tracks.empty() &&
+      input.liked_artists.empty() && !query.blend.cf && !query.blend.content &&
+      !query.blend.popularity && country == taste.country;
   std::vector<Ranked> chosen = RankTracks(
       model, TasteQuery(taste, blend, country), depth,
-      taste.heard.size() + excluded_tracks.size(), [&] {
+      taste.heard.size() + excluded_tracks.size(),
+      [&] {
         return [&, cap = ArtistCap(catalog, query.max_per_artist)](
                    uint32_t t) mutable { return allowed(t) && cap.Take(t); };
-      });
+      },
+      own_query ? absl::MakeConstSpan(record->candidates)
+                : absl::Span<const uint32_t>());
   if (query.surface == Surface::kDiscoverWeekly) {
     chosen = WeeklySelection(model, query, taste, std::move(chosen));
   }
@@ -1207,6 +1226,53 @@ absl::StatusOr<Eigen::VectorXf> PersonalIndexQuery(const ServingModel& model,
   return IndexQuery(
       model, TasteQuery(taste, BlendOf(model, {}, taste.stored), taste.country),
       model.HasRegionalPopularity(taste.country));
+}
+
+absl::StatusOr<CandidateLists> ComputeCandidateLists(
+    const ServingModel& model, const std::vector<User>& users, int per_user,
+    int threads) {
+  CandidateLists lists;
+  if (!model.two_stage() || per_user <= 0) return lists;
+  const HnswIndex& index = *model.indexes().personal;
+  const size_t width = static_cast<size_t>(per_user);
+  // Row u is written at u * width, then the rows are closed up (a search
+  // finds fewer only in an index of fewer rows).
+  lists.tracks.resize(users.size() * width);
+  std::vector<uint32_t> found(users.size(), 0);
+  std::mutex mu;
+  absl::Status status;
+  ParallelFor(static_cast<int64_t>(users.size()), threads, 256,
+              [&](int64_t begin, int64_t end) {
+                for (int64_t u = begin; u < end; ++u) {
+                  absl::StatusOr<Eigen::VectorXf> v =
+                      PersonalIndexQuery(model, users[u].id);
+                  if (!v.ok()) {
+                    std::lock_guard<std::mutex> lock(mu);
+                    status.Update(v.status());
+                    return;
+                  }
+                  const std::vector<Neighbor> best = index.Search(
+                      absl::MakeConstSpan(v->data(), v->size()), per_user);
+                  for (size_t i = 0; i < best.size(); ++i) {
+                    lists.tracks[u * width + i] = best[i].row;
+                  }
+                  found[u] = static_cast<uint32_t>(best.size());
+                }
+              });
+  RETURN_IF_ERROR(status);
+  lists.offsets.resize(users.size() + 1);
+  uint64_t end = 0;
+  for (size_t u = 0; u < users.size(); ++u) {
+    lists.offsets[u] = end;
+    if (end != u * width) {  // a move to the left, which std::copy allows
+      std::copy_n(lists.tracks.begin() + u * width, found[u],
+                  lists.tracks.begin() + end);
+    }
+    end += found[u];
+  }
+  lists.offsets.back() = end;
+  lists.tracks.resize(end);
+  return lists;
 }
 
 absl::StatusOr<RadioResult> Radio(const ServingModel& model,

@@ -13,6 +13,9 @@
 // filtered and diversified. Small catalogs, and versions published without
 // indexes, are scored exhaustively. A request whose filters leave too few
 // candidates is scored exhaustively too (counted: exhaustive_fallbacks()).
+// A Recommend carrying nothing but a stored user takes its first stage from
+// the user's candidate list, computed at publication
+// (ComputeCandidateLists(), counted: precomputed_first_stages()).
 //
 // Thread safety: a ServingModel is immutable after Create() and all functions
 // here are safe to call concurrently.
@@ -92,6 +95,14 @@ class ServingModel {
   void CountExhaustiveFallback() const {
     exhaustive_fallbacks_.fetch_add(1, std::memory_order_relaxed);
   }
+  // Requests whose first stage was the user's precomputed candidate list
+  // (UserRecord::candidates) instead of an index search.
+  int64_t precomputed_first_stages() const {
+    return precomputed_first_stages_.load(std::memory_order_relaxed);
+  }
+  void CountPrecomputedFirstStage() const {
+    precomputed_first_stages_.fetch_add(1, std::memory_order_relaxed);
+  }
   // Up to `k` tracks with the highest PopularityFor(t, country): the
   // globally popular ones and the country's own, most popular first within
   // each list (duplicates possible).
@@ -129,6 +140,7 @@ class ServingModel {
   TrackIndexes indexes_;
   std::vector<uint32_t> popular_;  // most popular first (a prefix)
   mutable std::atomic<int64_t> exhaustive_fallbacks_{0};
+  mutable std::atomic<int64_t> precomputed_first_stages_{0};
   // country -> (track -> regional popularity)
   absl::flat_hash_map<std::string, absl::flat_hash_map<uint32_t, float>>
       regional_;
@@ -234,17 +246,29 @@ struct RecommendResult {
 // process: radio sessions refer to tracks by it.
 uint32_t TrackFingerprint(absl::string_view track_id);
 
-// A station's state between pages. The server keeps none: the client carries
-// it (in a signed page token). Bounded: the oldest entries are dropped past
-// kMaxSessionPlayed / kMaxSessionFeedback.
 // The vector Recommend searches the personal index with (rows: IndexRows()
 // in core/model.h) for `user_id` when the request carries nothing else: the
 // stored user's taste under the model's blend, in the user's country.
-// NOT_FOUND for a user the version does not have. For benchmarks of the
-// index on its real queries (bench/index_bench.cc).
+// NOT_FOUND for a user the version does not have. For the candidate lists
+// below, and benchmarks of the index on its real queries
+// (bench/index_bench.cc).
 [[nodiscard]] absl::StatusOr<Eigen::VectorXf> PersonalIndexQuery(
     const ServingModel& model, absl::string_view user_id);
 
+// Batch candidate generation: for each of `users` (all stored in `model`),
+// the `per_user` tracks the personal index answers for
+// PersonalIndexQuery(), best first, on `threads` threads. Recommend uses a
+// stored list instead of searching when the request carries nothing but the
+// user and needs at most `per_user` candidates: the same search, done once
+// at publication rather than per request. No rows when `model` serves
+// exhaustively (no indexes) or `per_user` <= 0.
+[[nodiscard]] absl::StatusOr<CandidateLists> ComputeCandidateLists(
+    const ServingModel& model, const std::vector<User>& users, int per_user,
+    int threads);
+
+// A station's state between pages. The server keeps none: the client carries
+// it (in a signed page token). Bounded: the oldest entries are dropped past
+// kMaxSessionPlayed / kMaxSessionFeedback.
 struct RadioSession {
   std::vector<uint32_t> played;   // fingerprints, oldest first
   std::vector<uint32_t> skipped;  // fingerprints, oldest first

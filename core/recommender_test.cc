@@ -306,6 +306,7 @@ class TwoStageTest : public ::testing::Test {
     for (int u = 0; u < 100; ++u) users_->push_back(trained->users[u].id);
     store_ = new InMemoryModelStore();
     ASSERT_TRUE(store_->Publish(*trained).ok());
+    trained_ = new TrainedModel(*std::move(trained));
     for (bool two_stage : {false, true}) {
       ServingOptions options;
       options.exhaustive_max_tracks = two_stage ? 0 : 1 << 30;
@@ -330,11 +331,13 @@ class TwoStageTest : public ::testing::Test {
   }
 
   static InMemoryModelStore* store_;
+  static TrainedModel* trained_;
   static std::vector<std::string>* users_;
   static std::shared_ptr<const ServingModel>* models_[2];
 };
 
 InMemoryModelStore* TwoStageTest::store_ = nullptr;
+TrainedModel* TwoStageTest::trained_ = nullptr;
 std::vector<std::string>* TwoStageTest::users_ = nullptr;
 std::shared_ptr<const ServingModel>* TwoStageTest::models_[2] = {nullptr,
                                                                  nullptr};
@@ -438,6 +441,150 @@ TEST_F(TwoStageTest, StrictFiltersFallBackToScoringEveryTrack) {
     EXPECT_EQ(two_stage().catalog().tracks[item.track].release_year,
               rare->first);
   }
+}
+
+// The model of the fixture with `lists` as its candidate lists, served
+// two-stage.
+std::shared_ptr<const ServingModel> ServeWithLists(const TrainedModel& trained,
+                                                   CandidateLists lists) {
+  auto with_lists = std::make_shared<TrainedModel>(trained);
+  with_lists->candidates = std::move(lists);
+  ServingOptions options;
+  options.exhaustive_max_tracks = 0;
+  absl::StatusOr<std::shared_ptr<const ServingModel>> model =
+      ServingModel::Create(InMemoryVersion("lists", with_lists), options);
+  EXPECT_TRUE(model.ok()) << model.status();
+  return model.ok() ? *model : nullptr;
+}
+
+TEST_F(TwoStageTest, CandidateListsHoldThePersonalIndexAnswer) {
+  absl::StatusOr<CandidateLists> lists =
+      ComputeCandidateLists(two_stage(), trained_->users, 256, 2);
+  ASSERT_TRUE(lists.ok()) << lists.status();
+  ASSERT_EQ(lists->offsets.size(), trained_->users.size() + 1);
+  for (size_t u : {0, 17, 2999}) {
+    absl::StatusOr<Eigen::VectorXf> v =
+        PersonalIndexQuery(two_stage(), trained_->users[u].id);
+    ASSERT_TRUE(v.ok());
+    std::vector<uint32_t> searched;
+    for (const Neighbor& n : two_stage().indexes().personal->Search(
+             absl::MakeConstSpan(v->data(), v->size()), 256)) {
+      searched.push_back(n.row);
+    }
+    const auto row = lists->Row(u);
+    EXPECT_EQ(std::vector<uint32_t>(row.begin(), row.end()), searched);
+  }
+  // Served exhaustively, a model has no use for lists and gets none.
+  absl::StatusOr<CandidateLists> none =
+      ComputeCandidateLists(exhaustive(), trained_->users, 256, 2);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(TwoStageTest, RecommendTakesTheStoredListForTheUsersOwnQuery) {
+  absl::StatusOr<CandidateLists> lists =
+      ComputeCandidateLists(two_stage(), trained_->users, 256, 2);
+  ASSERT_TRUE(lists.ok()) << lists.status();
+  const std::shared_ptr<const ServingModel> served =
+      ServeWithLists(*trained_, *lists);
+  ASSERT_NE(served, nullptr);
+  // As good as searching per request, against exhaustive scoring.
+  double with_lists = 0, searched = 0;
+  int64_t fitting = 0;  // users whose first stage fits in 256 candidates
+  for (const std::string& user : *users_) {
+    absl::StatusOr<UserRecord> record = served->GetUser(user);
+    ASSERT_TRUE(record.ok());
+    fitting += 4 * 20 + record->history.size() <= 256;
+    RecommendQuery q;
+    q.user_id = user;
+    q.count = 20;
+    absl::StatusOr<RecommendResult> a = Recommend(exhaustive(), q);
+    absl::StatusOr<RecommendResult> b = Recommend(*served, q);
+    absl::StatusOr<RecommendResult> c = Recommend(two_stage(), q);
+    ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+    ASSERT_EQ(b->items.size(), 20u);
+    with_lists += Overlap(a->items, b->items);
+    searched += Overlap(a->items, c->items);
+  }
+  EXPECT_GE(with_lists, searched - 0.01 * users_->size());
+  EXPECT_GT(fitting, 90);
+  EXPECT_EQ(served->precomputed_first_stages(), fitting);
+  EXPECT_EQ(two_stage().precomputed_first_stages(), 0);
+
+  // Anything beyond the user changes the query: the index is searched.
+  const std::string& user = (*users_)[0];
+  std::vector<RecommendQuery> other_queries(5);
+  for (RecommendQuery& q : other_queries) q.user_id = user;
+  other_queries[0].recent_track_ids = {served->catalog().tracks[5].id};
+  other_queries[1].liked_artist_ids = {served->catalog().artists[2].id};
+  other_queries[2].blend.content = 0.9f;
+  other_queries[3].country = "ZZ";
+  other_queries[4].count = 60;  // 4 x 60 candidates and more: over 256
+  const int64_t before = served->precomputed_first_stages();
+  for (const RecommendQuery& q : other_queries) {
+    ASSERT_TRUE(Recommend(*served, q).ok());
+  }
+  EXPECT_EQ(served->precomputed_first_stages(), before);
+}
+
+TEST_F(TwoStageTest, TheStoredListIsTheFirstStage) {
+  // Give user 0 a list of tracks from one genre the user's own answer does
+  // not favour: Recommend's answer then comes from that list (and the
+  // country's popular tracks, which the first stage always adds).
+  const std::string& user = (*users_)[0];
+  absl::StatusOr<UserRecord> record = two_stage().GetUser(user);
+  ASSERT_TRUE(record.ok());
+  // The first stage's k for count 20 (core/recommender.cc, RankTracks).
+  const int k = std::max<int>(192, 4 * 20 + record->history.size());
+  const absl::flat_hash_set<uint32_t> popular = [&] {
+    std::vector<uint32_t> v = two_stage().PopularTracks(record->country, k);
+    return absl::flat_hash_set<uint32_t>(v.begin(), v.end());
+  }();
+  absl::flat_hash_set<uint32_t> heard;
+  for (const HistoryEntry& e : record->history) heard.insert(e.track);
+  std::vector<uint32_t> planted;
+  for (uint32_t t = 0;
+       planted.size() < 300 && t < two_stage().catalog().tracks.size(); ++t) {
+    if (two_stage().catalog().tracks[t].genre == 1 && !heard.contains(t) &&
+        !popular.contains(t)) {
+      planted.push_back(t);
+    }
+  }
+  ASSERT_EQ(planted.size(), 300u);
+  CandidateLists lists;
+  lists.offsets.assign(trained_->users.size() + 1, planted.size());
+  lists.offsets[0] = 0;
+  lists.tracks = planted;  // user 0's row; the others are empty
+  ASSERT_EQ(trained_->users[0].id, user);
+  const std::shared_ptr<const ServingModel> served =
+      ServeWithLists(*trained_, std::move(lists));
+  ASSERT_NE(served, nullptr);
+  RecommendQuery q;
+  q.user_id = user;
+  q.count = 20;
+  q.max_per_artist = 20;
+  absl::StatusOr<RecommendResult> r = Recommend(*served, q);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->items.size(), 20u);
+  const absl::flat_hash_set<uint32_t> in_list(planted.begin(), planted.end());
+  for (const ScoredTrack& item : r->items) {
+    EXPECT_TRUE(in_list.contains(item.track) || popular.contains(item.track))
+        << item.track;
+  }
+  // Searched, the answer has tracks from neither: the check above can fail.
+  absl::StatusOr<RecommendResult> searched = Recommend(two_stage(), q);
+  ASSERT_TRUE(searched.ok());
+  int elsewhere = 0;
+  for (const ScoredTrack& item : searched->items) {
+    elsewhere += !in_list.contains(item.track) && !popular.contains(item.track);
+  }
+  EXPECT_GT(elsewhere, 0);
+  // A user whose row is empty is searched for as before.
+  RecommendQuery other;
+  other.user_id = (*users_)[1];
+  const int64_t before = served->precomputed_first_stages();
+  ASSERT_TRUE(Recommend(*served, other).ok());
+  EXPECT_EQ(served->precomputed_first_stages(), before);
 }
 
 }  // namespace

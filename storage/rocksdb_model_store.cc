@@ -36,8 +36,14 @@ namespace recsys::storage {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr char kFormatVersion[] = "1";
+// Format 2 added the users' candidate lists (history records of version 2);
+// format 1 versions are still read.
+constexpr char kFormatVersion[] = "2";
+constexpr char kOldestFormatVersion[] = "1";
 constexpr uint8_t kRecordVersion = 1;
+// A user_history value: version 1 is the country and the history; version 2
+// appends the user's candidate list.
+constexpr uint8_t kHistoryRecordVersion = 2;
 constexpr char kVersionPrefix[] = "v";
 
 enum Cf : size_t {
@@ -198,15 +204,18 @@ bool DecodeVector(absl::string_view in, size_t n, float* out) {
 
 std::string EncodeHistory(absl::string_view country,
                           absl::Span<const uint32_t> tracks,
-                          absl::Span<const float> strengths) {
+                          absl::Span<const float> strengths,
+                          absl::Span<const uint32_t> candidates) {
   Encoder e;
-  e.PutU8(kRecordVersion);
+  e.PutU8(kHistoryRecordVersion);
   e.PutString(country);
   e.PutU32(static_cast<uint32_t>(tracks.size()));
   for (size_t k = 0; k < tracks.size(); ++k) {
     e.PutU32(tracks[k]);
     e.PutF32(strengths[k]);
   }
+  e.PutU32(static_cast<uint32_t>(candidates.size()));
+  for (uint32_t t : candidates) e.PutU32(t);
   return e.Release();
 }
 
@@ -351,7 +360,7 @@ class RocksDbModelVersion : public core::ModelVersion {
     Decoder d(history_bytes);
     uint8_t version = 0;
     uint32_t n = 0;
-    if (!d.GetU8(&version) || version != kRecordVersion ||
+    if (!d.GetU8(&version) || version < 1 || version > kHistoryRecordVersion ||
         !d.GetString(&record.country) || !d.GetU32(&n) || n > d.remaining()) {
       return Corrupt(metadata_.version, "bad user history");
     }
@@ -360,6 +369,17 @@ class RocksDbModelVersion : public core::ModelVersion {
       if (!d.GetU32(&e.track) || !d.GetF32(&e.strength) ||
           e.track >= metadata_.num_tracks || !std::isfinite(e.strength)) {
         return Corrupt(metadata_.version, "bad user history entry");
+      }
+    }
+    if (version >= 2) {
+      if (!d.GetU32(&n) || n > d.remaining()) {
+        return Corrupt(metadata_.version, "bad user candidates");
+      }
+      record.candidates.resize(n);
+      for (uint32_t& t : record.candidates) {
+        if (!d.GetU32(&t) || t >= metadata_.num_tracks) {
+          return Corrupt(metadata_.version, "bad user candidate");
+        }
       }
     }
     if (!d.done()) return Corrupt(metadata_.version, "bad user history size");
@@ -493,7 +513,7 @@ absl::StatusOr<core::ModelMetadata> ReadMetadata(const OpenDb& db,
     return found->second;
   };
   ASSIGN_OR_RETURN(std::string format, get("format_version"));
-  if (format != kFormatVersion) {
+  if (format != kFormatVersion && format != kOldestFormatVersion) {
     return Corrupt(version,
                    absl::StrCat("unsupported format_version ", format));
   }
@@ -659,9 +679,12 @@ absl::Status WriteModel(const OpenDb& db, const core::TrainedModel& model,
     const auto v =
         FloatBytes(model.user_factors.row(u).data(), model.user_factors.cols());
     batch.Put(db.cf(kUserVectors), id, rocksdb::Slice(v.data(), v.size()));
-    batch.Put(db.cf(kUserHistory), id,
-              EncodeHistory(model.users[u].country, model.history.RowIndices(u),
-                            model.history.RowValues(u)));
+    batch.Put(
+        db.cf(kUserHistory), id,
+        EncodeHistory(model.users[u].country, model.history.RowIndices(u),
+                      model.history.RowValues(u),
+                      model.candidates.empty() ? absl::Span<const uint32_t>()
+                                               : model.candidates.Row(u)));
     if (static_cast<int>(u % batch_users) == batch_users - 1) {
       RETURN_IF_ERROR(commit(batch));
     }
@@ -691,6 +714,22 @@ absl::Status CheckModelShape(const core::TrainedModel& model) {
       static_cast<size_t>(model.history.rows()) != model.users.size() ||
       model.user_factors.cols() != side.cf.cols()) {
     return absl::InvalidArgumentError("user side arrays disagree on shape");
+  }
+  const core::CandidateLists& lists = model.candidates;
+  if (!lists.empty()) {
+    if (lists.offsets.size() != model.users.size() + 1 ||
+        lists.offsets.front() != 0 ||
+        lists.offsets.back() != lists.tracks.size() ||
+        !std::is_sorted(lists.offsets.begin(), lists.offsets.end())) {
+      return absl::InvalidArgumentError(
+          "candidate lists disagree with the users");
+    }
+    for (uint32_t t : lists.tracks) {
+      if (t >= n) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("candidate list names track ", t, " of ", n));
+      }
+    }
   }
   return absl::OkStatus();
 }

@@ -5,6 +5,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "storage/codec.h"
 #include "tests/test_world.h"
 
 namespace recsys::storage {
@@ -83,6 +85,114 @@ TEST(RocksDbModelStoreTest, PublishRoundTripsEverything) {
   EXPECT_FLOAT_EQ(user->factors[2], model.user_factors(5, 2));
   EXPECT_EQ((*opened)->GetUser("nobody").status().code(),
             absl::StatusCode::kNotFound);
+}
+
+// SmallTrainedModel() with a candidate list per user: user u gets u % 7
+// tracks, so some lists are empty.
+core::TrainedModel WithCandidateLists() {
+  core::TrainedModel model = testing::SmallTrainedModel();
+  const uint32_t tracks = model.tracks.catalog.tracks.size();
+  model.candidates.offsets.push_back(0);
+  for (size_t u = 0; u < model.users.size(); ++u) {
+    for (uint32_t k = 0; k < u % 7; ++k) {
+      model.candidates.tracks.push_back((u * 31 + k * 17) % tracks);
+    }
+    model.candidates.offsets.push_back(model.candidates.tracks.size());
+  }
+  return model;
+}
+
+TEST(RocksDbModelStoreTest, CandidateListsRoundTrip) {
+  auto store = RocksDbModelStore::Open(FreshDir("candidates"));
+  ASSERT_TRUE(store.ok());
+  const core::TrainedModel model = WithCandidateLists();
+  ASSERT_TRUE((*store)->Publish(model).ok());
+  auto opened = (*store)->OpenVersion("v000001");
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  for (size_t u : {0, 1, 6, 7, 13}) {
+    absl::StatusOr<core::UserRecord> user =
+        (*opened)->GetUser(model.users[u].id);
+    ASSERT_TRUE(user.ok()) << user.status();
+    const auto expected = model.candidates.Row(u);
+    EXPECT_THAT(user->candidates,
+                ::testing::ElementsAreArray(expected.begin(), expected.end()))
+        << "user " << u;
+    EXPECT_EQ(user->history.size(), model.history.RowIndices(u).size());
+  }
+}
+
+TEST(RocksDbModelStoreTest, BadCandidateListsAreNotPublished) {
+  auto store = RocksDbModelStore::Open(FreshDir("bad-candidates"));
+  ASSERT_TRUE(store.ok());
+  core::TrainedModel unknown_track = WithCandidateLists();
+  unknown_track.candidates.tracks.back() =
+      unknown_track.tracks.catalog.tracks.size();
+  absl::StatusOr<std::string> published = (*store)->Publish(unknown_track);
+  EXPECT_EQ(published.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(published.status().message(),
+              ::testing::HasSubstr("candidate list names track"));
+  core::TrainedModel short_lists = WithCandidateLists();
+  short_lists.candidates.offsets.pop_back();
+  EXPECT_EQ((*store)->Publish(short_lists).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(*(*store)->ListVersions(), ::testing::IsEmpty());
+}
+
+// Versions of format 1 (before candidate lists) are still served: a new
+// server reads what an older trainer published.
+TEST(RocksDbModelStoreTest, ReadsFormatOneVersions) {
+  const std::string root = FreshDir("format1");
+  const core::TrainedModel& model = testing::SmallTrainedModel();
+  {
+    auto store = RocksDbModelStore::Open(root);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Publish(model).ok());
+  }
+  // Rewrite the version as format 1 wrote it: the format key, and user 3's
+  // history record in its version 1 layout (no candidate list).
+  const std::string path = (fs::path(root) / "versions" / "v000001").string();
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name :
+       {"default", "meta", "tracks", "artists", "track_vectors",
+        "content_vectors", "popularity", "user_vectors", "user_history"}) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(
+      rocksdb::DB::Open(rocksdb::DBOptions(), path, descriptors, &handles, &raw)
+          .ok());
+  {
+    std::unique_ptr<rocksdb::DB> db(raw);
+    Encoder e;
+    e.PutU8(1);
+    e.PutString(model.users[3].country);
+    const auto tracks = model.history.RowIndices(3);
+    const auto strengths = model.history.RowValues(3);
+    e.PutU32(static_cast<uint32_t>(tracks.size()));
+    for (size_t k = 0; k < tracks.size(); ++k) {
+      e.PutU32(tracks[k]);
+      e.PutF32(strengths[k]);
+    }
+    ASSERT_TRUE(
+        db->Put(rocksdb::WriteOptions(), handles[1], "format_version", "1")
+            .ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[8], model.users[3].id,
+                        e.Release())
+                    .ok());
+    for (rocksdb::ColumnFamilyHandle* h : handles) {
+      ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    }
+  }
+  auto store = RocksDbModelStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  auto opened = (*store)->OpenVersion("v000001");
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  absl::StatusOr<core::UserRecord> user = (*opened)->GetUser(model.users[3].id);
+  ASSERT_TRUE(user.ok()) << user.status();
+  EXPECT_EQ(user->country, model.users[3].country);
+  EXPECT_EQ(user->history.size(), model.history.RowIndices(3).size());
+  EXPECT_THAT(user->candidates, ::testing::IsEmpty());
 }
 
 TEST(RocksDbModelStoreTest, VersionsAccumulateAndRollBack) {

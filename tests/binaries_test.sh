@@ -116,6 +116,11 @@ set -e
 grep -q "event=events_imported" "$work/train3.err" || fail "events not imported"
 grep -q "interactions=1" "$work/train3.err" || fail "events import count: $(grep events_imported "$work/train3.err")"
 grep -q "published v000003" "$work/train3.out" || fail "publication with events"
+# Each user's candidate list is computed at publication and recorded.
+grep -q "event=candidates_computed users=300 per_user=256" "$work/train3.err" ||
+  fail "no candidate lists: $(grep candidates "$work/train3.err")"
+"${cli[@]}" model-info | grep -q "candidates_per_user.*256" ||
+  fail "model-info has no candidates_per_user: $("${cli[@]}" model-info)"
 
 # Rollback makes the running server swap back to v000001.
 "$bin/recsys-train" rollback --model_dir="$work/models" --version=v000001 >/dev/null
@@ -128,6 +133,8 @@ done
 curl -sf "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics" || fail "scrape"
 grep -q 'recsys_rpc_requests_total{code="OK",method="Radio"} 2' "$work/metrics" ||
   fail "metrics: $(grep rpc_requests_total "$work/metrics")"
+grep -q '^recsys_precomputed_first_stages_total ' "$work/metrics" ||
+  fail "no recsys_precomputed_first_stages_total"
 
 # SIGTERM: a clean exit with status 0.
 kill -TERM "$server_pid"
