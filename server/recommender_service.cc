@@ -289,6 +289,14 @@ grpc::ServerUnaryReactor* RecommenderService::Serve(
   return reactor;
 }
 
+RecommenderService::RecommenderService(ServiceDeps deps)
+    : deps_(std::move(deps)) {
+  SetMessageAllocatorFor_Recommend(&recommend_messages_);
+  SetMessageAllocatorFor_Radio(&radio_messages_);
+  SetMessageAllocatorFor_RelatedArtists(&related_artists_messages_);
+  SetMessageAllocatorFor_NowPlaying(&now_playing_messages_);
+}
+
 grpc::ServerUnaryReactor* RecommenderService::Recommend(
     grpc::CallbackServerContext* context, const pb::RecommendRequest* request,
     pb::RecommendResponse* response) {

@@ -17,6 +17,7 @@
 
 #include "core/event_log.h"
 #include "recsys/v1/recommender.grpc.pb.h"
+#include "server/arena_allocator.h"
 #include "server/metrics.h"
 #include "server/model_holder.h"
 #include "server/page_token.h"
@@ -69,7 +70,7 @@ struct ServiceDeps {
 class RecommenderService final
     : public recsys::v1::Recommender::CallbackService {
  public:
-  explicit RecommenderService(ServiceDeps deps) : deps_(std::move(deps)) {}
+  explicit RecommenderService(ServiceDeps deps);
 
   grpc::ServerUnaryReactor* Recommend(
       grpc::CallbackServerContext* context,
@@ -103,6 +104,18 @@ class RecommenderService final
 
   ServiceDeps deps_;
   std::atomic<int> in_flight_{0};
+  // The four surfaces' messages live on pooled arenas (arena_allocator.h).
+  ArenaMessageAllocator<recsys::v1::RecommendRequest,
+                        recsys::v1::RecommendResponse>
+      recommend_messages_;
+  ArenaMessageAllocator<recsys::v1::RadioRequest, recsys::v1::RadioResponse>
+      radio_messages_;
+  ArenaMessageAllocator<recsys::v1::RelatedArtistsRequest,
+                        recsys::v1::RelatedArtistsResponse>
+      related_artists_messages_;
+  ArenaMessageAllocator<recsys::v1::NowPlayingRequest,
+                        recsys::v1::NowPlayingResponse>
+      now_playing_messages_;
 };
 
 }  // namespace recsys::server
