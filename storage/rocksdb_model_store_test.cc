@@ -1,7 +1,11 @@
 #include "storage/rocksdb_model_store.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <tuple>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -138,6 +142,59 @@ TEST(RocksDbModelStoreTest, BadCandidateListsAreNotPublished) {
   EXPECT_THAT(*(*store)->ListVersions(), ::testing::IsEmpty());
 }
 
+// Overwrites keys of the published version `root`/versions/v000001, as a
+// raw RocksDB database: (column family, key, value) triples.
+void OverwriteKeys(
+    const std::string& root,
+    const std::vector<std::tuple<std::string, std::string, std::string>>&
+        puts) {
+  const std::string path = (fs::path(root) / "versions" / "v000001").string();
+  const std::vector<std::string> names = {
+      "default",    "meta",          "tracks",
+      "artists",    "track_vectors", "content_vectors",
+      "popularity", "user_vectors",  "user_history"};
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : names) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(
+      rocksdb::DB::Open(rocksdb::DBOptions(), path, descriptors, &handles, &raw)
+          .ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  for (const auto& [family, key, value] : puts) {
+    const size_t cf =
+        std::find(names.begin(), names.end(), family) - names.begin();
+    ASSERT_LT(cf, names.size()) << family;
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[cf], key, value).ok());
+  }
+  for (rocksdb::ColumnFamilyHandle* h : handles) {
+    ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  }
+}
+
+// User u's history record as format 1 wrote it (record version 1), or as
+// format 2 does with `candidates` appended (version 2).
+std::string HistoryRecord(const core::TrainedModel& model, size_t u,
+                          std::optional<std::vector<uint32_t>> candidates) {
+  Encoder e;
+  e.PutU8(candidates ? 2 : 1);
+  e.PutString(model.users[u].country);
+  const auto tracks = model.history.RowIndices(u);
+  const auto strengths = model.history.RowValues(u);
+  e.PutU32(static_cast<uint32_t>(tracks.size()));
+  for (size_t k = 0; k < tracks.size(); ++k) {
+    e.PutU32(tracks[k]);
+    e.PutF32(strengths[k]);
+  }
+  if (candidates) {
+    e.PutU32(static_cast<uint32_t>(candidates->size()));
+    for (uint32_t t : *candidates) e.PutU32(t);
+  }
+  return e.Release();
+}
+
 // Versions of format 1 (before candidate lists) are still served: a new
 // server reads what an older trainer published.
 TEST(RocksDbModelStoreTest, ReadsFormatOneVersions) {
@@ -148,42 +205,9 @@ TEST(RocksDbModelStoreTest, ReadsFormatOneVersions) {
     ASSERT_TRUE(store.ok());
     ASSERT_TRUE((*store)->Publish(model).ok());
   }
-  // Rewrite the version as format 1 wrote it: the format key, and user 3's
-  // history record in its version 1 layout (no candidate list).
-  const std::string path = (fs::path(root) / "versions" / "v000001").string();
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const char* name :
-       {"default", "meta", "tracks", "artists", "track_vectors",
-        "content_vectors", "popularity", "user_vectors", "user_history"}) {
-    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(
-      rocksdb::DB::Open(rocksdb::DBOptions(), path, descriptors, &handles, &raw)
-          .ok());
-  {
-    std::unique_ptr<rocksdb::DB> db(raw);
-    Encoder e;
-    e.PutU8(1);
-    e.PutString(model.users[3].country);
-    const auto tracks = model.history.RowIndices(3);
-    const auto strengths = model.history.RowValues(3);
-    e.PutU32(static_cast<uint32_t>(tracks.size()));
-    for (size_t k = 0; k < tracks.size(); ++k) {
-      e.PutU32(tracks[k]);
-      e.PutF32(strengths[k]);
-    }
-    ASSERT_TRUE(
-        db->Put(rocksdb::WriteOptions(), handles[1], "format_version", "1")
-            .ok());
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[8], model.users[3].id,
-                        e.Release())
-                    .ok());
-    for (rocksdb::ColumnFamilyHandle* h : handles) {
-      ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-    }
-  }
+  OverwriteKeys(root, {{"meta", "format_version", "1"},
+                       {"user_history", model.users[3].id,
+                        HistoryRecord(model, 3, std::nullopt)}});
   auto store = RocksDbModelStore::Open(root);
   ASSERT_TRUE(store.ok());
   auto opened = (*store)->OpenVersion("v000001");
@@ -193,6 +217,39 @@ TEST(RocksDbModelStoreTest, ReadsFormatOneVersions) {
   EXPECT_EQ(user->country, model.users[3].country);
   EXPECT_EQ(user->history.size(), model.history.RowIndices(3).size());
   EXPECT_THAT(user->candidates, ::testing::IsEmpty());
+}
+
+TEST(RocksDbModelStoreTest, DamagedCandidateListsAreDataLoss) {
+  const std::string root = FreshDir("bad-list-on-disk");
+  const core::TrainedModel& model = testing::SmallTrainedModel();
+  {
+    auto store = RocksDbModelStore::Open(root);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Publish(model).ok());
+  }
+  const uint32_t tracks = model.tracks.catalog.tracks.size();
+  std::string truncated = HistoryRecord(model, 2, {{1, 2, 3}});
+  truncated.resize(truncated.size() - 2);
+  OverwriteKeys(
+      root,
+      {{"user_history", model.users[1].id,
+        HistoryRecord(model, 1, {{5, tracks}})},  // names no track
+       {"user_history", model.users[2].id, truncated},
+       {"user_history", model.users[3].id,
+        HistoryRecord(model, 3, {{7, 8}}) + "x"},  // trailing byte
+       {"user_history", model.users[4].id, HistoryRecord(model, 4, {{9, 4}})}});
+  auto store = RocksDbModelStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  auto opened = (*store)->OpenVersion("v000001");
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  for (size_t u : {1, 2, 3}) {
+    EXPECT_EQ((*opened)->GetUser(model.users[u].id).status().code(),
+              absl::StatusCode::kDataLoss)
+        << "user " << u;
+  }
+  absl::StatusOr<core::UserRecord> good = (*opened)->GetUser(model.users[4].id);
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_THAT(good->candidates, ElementsAre(9, 4));
 }
 
 TEST(RocksDbModelStoreTest, VersionsAccumulateAndRollBack) {
