@@ -26,6 +26,9 @@ set +e
 "$bin/recsys-server" >/dev/null 2>&1; [ $? -eq 2 ] || fail "server without --model_dir"
 "$bin/recsys-train" train --model_dir="$work/m" --source=nowhere 2>"$work/err"
 [ $? -eq 2 ] && grep -q "source" "$work/err" || fail "train with a bad --source"
+"$bin/recsys-train" train --model_dir="$work/m" --candidates_per_user=-1 2>"$work/err"
+[ $? -eq 2 ] && grep -q "candidates_per_user must be >= 0" "$work/err" ||
+  fail "train with a negative --candidates_per_user: $(cat "$work/err")"
 set -e
 
 # Train from the demo catalog, and from the same data through the files.

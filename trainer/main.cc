@@ -78,7 +78,8 @@ ABSL_FLAG(int, candidates_per_user, 256,
           "carrying only the user (and needing at most N candidates: "
           "4 x count + the user's history) skips the index search. 0: none. "
           "Costs one index search per user at publication and 4 bytes per "
-          "candidate on disk.");
+          "candidate on disk; only catalogs the server serves two-stage "
+          "(over its --exhaustive_max_tracks) use the lists.");
 ABSL_FLAG(bool, log_loss, true,
           "Log the ALS training loss after each iteration (about a fifth of "
           "an iteration's extra work).");
@@ -324,11 +325,7 @@ absl::Status QualityGate(const recsys::storage::RocksDbModelStore& store,
 // memory, two-stage, and searching its personal index once per user.
 absl::Status AddCandidateLists(recsys::core::TrainedModel& model) {
   const int per_user = absl::GetFlag(FLAGS_candidates_per_user);
-  if (per_user < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--candidates_per_user must be >= 0, got ", per_user));
-  }
-  if (per_user == 0 || !model.indexes.complete()) return absl::OkStatus();
+  if (per_user <= 0 || !model.indexes.complete()) return absl::OkStatus();
   const absl::Time start = absl::Now();
   // The model moves into a shared pointer for the serving view and back.
   auto shared = std::make_shared<recsys::core::TrainedModel>(std::move(model));
@@ -358,6 +355,10 @@ absl::Status AddCandidateLists(recsys::core::TrainedModel& model) {
 }
 
 absl::Status Train() {
+  if (const int n = absl::GetFlag(FLAGS_candidates_per_user); n < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--candidates_per_user must be >= 0, got ", n));
+  }
   ASSIGN_OR_RETURN(auto store, OpenStore());
   ASSIGN_OR_RETURN(const recsys::core::TrainingOptions options,
                    TrainingOptionsFromFlags());
