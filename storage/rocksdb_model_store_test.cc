@@ -195,24 +195,45 @@ std::string HistoryRecord(const core::TrainedModel& model, size_t u,
   return e.Release();
 }
 
+// SmallTrainedModel() published as v000001 of a fresh store `name`, with
+// `puts` written over it (OverwriteKeys), then opened again; null (and a
+// test failure) when any step fails.
+std::unique_ptr<core::ModelVersion> PublishOverwriteAndOpen(
+    const std::string& name,
+    const std::vector<std::tuple<std::string, std::string, std::string>>&
+        puts) {
+  const std::string root = FreshDir(name);
+  {
+    auto store = RocksDbModelStore::Open(root);
+    if (!store.ok() || !(*store)->Publish(testing::SmallTrainedModel()).ok()) {
+      ADD_FAILURE() << "cannot publish into " << root;
+      return nullptr;
+    }
+  }
+  OverwriteKeys(root, puts);
+  auto store = RocksDbModelStore::Open(root);
+  if (!store.ok()) {
+    ADD_FAILURE() << store.status();
+    return nullptr;
+  }
+  auto opened = (*store)->OpenVersion("v000001");
+  if (!opened.ok()) {
+    ADD_FAILURE() << opened.status();
+    return nullptr;
+  }
+  return *std::move(opened);
+}
+
 // Versions of format 1 (before candidate lists) are still served: a new
 // server reads what an older trainer published.
 TEST(RocksDbModelStoreTest, ReadsFormatOneVersions) {
-  const std::string root = FreshDir("format1");
   const core::TrainedModel& model = testing::SmallTrainedModel();
-  {
-    auto store = RocksDbModelStore::Open(root);
-    ASSERT_TRUE(store.ok());
-    ASSERT_TRUE((*store)->Publish(model).ok());
-  }
-  OverwriteKeys(root, {{"meta", "format_version", "1"},
-                       {"user_history", model.users[3].id,
-                        HistoryRecord(model, 3, std::nullopt)}});
-  auto store = RocksDbModelStore::Open(root);
-  ASSERT_TRUE(store.ok());
-  auto opened = (*store)->OpenVersion("v000001");
-  ASSERT_TRUE(opened.ok()) << opened.status();
-  absl::StatusOr<core::UserRecord> user = (*opened)->GetUser(model.users[3].id);
+  const std::unique_ptr<core::ModelVersion> opened = PublishOverwriteAndOpen(
+      "format1", {{"meta", "format_version", "1"},
+                  {"user_history", model.users[3].id,
+                   HistoryRecord(model, 3, std::nullopt)}});
+  ASSERT_NE(opened, nullptr);
+  absl::StatusOr<core::UserRecord> user = opened->GetUser(model.users[3].id);
   ASSERT_TRUE(user.ok()) << user.status();
   EXPECT_EQ(user->country, model.users[3].country);
   EXPECT_EQ(user->history.size(), model.history.RowIndices(3).size());
@@ -220,34 +241,25 @@ TEST(RocksDbModelStoreTest, ReadsFormatOneVersions) {
 }
 
 TEST(RocksDbModelStoreTest, DamagedCandidateListsAreDataLoss) {
-  const std::string root = FreshDir("bad-list-on-disk");
   const core::TrainedModel& model = testing::SmallTrainedModel();
-  {
-    auto store = RocksDbModelStore::Open(root);
-    ASSERT_TRUE(store.ok());
-    ASSERT_TRUE((*store)->Publish(model).ok());
-  }
   const uint32_t tracks = model.tracks.catalog.tracks.size();
   std::string truncated = HistoryRecord(model, 2, {{1, 2, 3}});
   truncated.resize(truncated.size() - 2);
-  OverwriteKeys(
-      root,
+  const std::unique_ptr<core::ModelVersion> opened = PublishOverwriteAndOpen(
+      "bad-list-on-disk",
       {{"user_history", model.users[1].id,
         HistoryRecord(model, 1, {{5, tracks}})},  // names no track
        {"user_history", model.users[2].id, truncated},
        {"user_history", model.users[3].id,
         HistoryRecord(model, 3, {{7, 8}}) + "x"},  // trailing byte
        {"user_history", model.users[4].id, HistoryRecord(model, 4, {{9, 4}})}});
-  auto store = RocksDbModelStore::Open(root);
-  ASSERT_TRUE(store.ok());
-  auto opened = (*store)->OpenVersion("v000001");
-  ASSERT_TRUE(opened.ok()) << opened.status();
+  ASSERT_NE(opened, nullptr);
   for (size_t u : {1, 2, 3}) {
-    EXPECT_EQ((*opened)->GetUser(model.users[u].id).status().code(),
+    EXPECT_EQ(opened->GetUser(model.users[u].id).status().code(),
               absl::StatusCode::kDataLoss)
         << "user " << u;
   }
-  absl::StatusOr<core::UserRecord> good = (*opened)->GetUser(model.users[4].id);
+  absl::StatusOr<core::UserRecord> good = opened->GetUser(model.users[4].id);
   ASSERT_TRUE(good.ok()) << good.status();
   EXPECT_THAT(good->candidates, ElementsAre(9, 4));
 }
