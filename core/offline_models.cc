@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <numeric>
 #include <random>
 #include <utility>
@@ -364,24 +365,112 @@ std::unique_ptr<OfflineRecommender> MakeContentModel(
   return std::make_unique<ContentModel>(std::move(content), user_weights);
 }
 
+namespace {
+
+// A component's scores for `user`, standardised over all items (mean 0,
+// standard deviation 1; all 0 when the scores do not vary), in `z`.
+void Standardize(const OfflineRecommender& model, uint32_t user,
+                 absl::Span<float> z) {
+  model.Score(user, z);
+  double sum = 0, sum_sq = 0;
+  for (float v : z) {
+    sum += v;
+    sum_sq += double{v} * v;
+  }
+  const double n = static_cast<double>(z.size());
+  const double mean = sum / n;
+  const double var = std::max(0.0, sum_sq / n - mean * mean);
+  const double scale = var > 0 ? 1.0 / std::sqrt(var) : 0.0;
+  for (float& v : z) v = static_cast<float>((v - mean) * scale);
+}
+
+// scores += weight * z: the one accumulation both hybrids use, so that
+// their scores agree exactly.
+void AddWeighted(float weight, absl::Span<const float> z,
+                 absl::Span<float> scores) {
+  for (size_t i = 0; i < scores.size(); ++i) scores[i] += weight * z[i];
+}
+
+}  // namespace
+
 void HybridModel::Score(uint32_t user, absl::Span<float> scores) const {
   std::fill(scores.begin(), scores.end(), 0.0f);
-  std::vector<float> part(scores.size());
+  std::vector<float> z(scores.size());
   for (const Component& c : components_) {
     if (c.weight == 0.0f) continue;
-    c.model->Score(user, absl::MakeSpan(part));
-    double sum = 0, sum_sq = 0;
-    for (float v : part) {
-      sum += v;
-      sum_sq += double{v} * v;
-    }
-    const double n = static_cast<double>(part.size());
-    const double mean = sum / n;
-    const double var = std::max(0.0, sum_sq / n - mean * mean);
-    const float scale = var > 0 ? c.weight / std::sqrt(var) : 0.0f;
-    for (size_t i = 0; i < part.size(); ++i)
-      scores[i] += static_cast<float>((part[i] - mean) * scale);
+    Standardize(*c.model, user, absl::MakeSpan(z));
+    AddWeighted(c.weight, z, scores);
   }
+}
+
+struct HybridScoreCache::Slot {
+  std::once_flag once;
+  std::unique_ptr<float[]> z;  // null: not kept (over the budget)
+};
+
+class HybridScoreCache::Blended : public OfflineRecommender {
+ public:
+  Blended(const HybridScoreCache& cache, std::vector<float> weights)
+      : cache_(cache), weights_(std::move(weights)) {}
+
+  void Score(uint32_t user, absl::Span<float> scores) const override {
+    std::fill(scores.begin(), scores.end(), 0.0f);
+    std::vector<float> scratch;
+    for (size_t c = 0; c < weights_.size(); ++c) {
+      if (weights_[c] == 0.0f) continue;
+      AddWeighted(weights_[c], cache_.Standardized(user, c, scratch), scores);
+    }
+  }
+
+ private:
+  const HybridScoreCache& cache_;
+  std::vector<float> weights_;
+};
+
+HybridScoreCache::HybridScoreCache(
+    std::vector<std::shared_ptr<const OfflineRecommender>> components,
+    int64_t num_users, int64_t num_items, int64_t budget_bytes)
+    : components_(std::move(components)),
+      num_users_(num_users),
+      num_items_(num_items),
+      budget_bytes_(budget_bytes),
+      slots_(new Slot[num_users * components_.size()]) {}
+
+HybridScoreCache::~HybridScoreCache() = default;
+
+std::unique_ptr<OfflineRecommender> HybridScoreCache::Blend(
+    std::vector<float> weights) const {
+  weights.resize(components_.size(), 0.0f);
+  return std::make_unique<Blended>(*this, std::move(weights));
+}
+
+int64_t HybridScoreCache::bytes_used() const {
+  return bytes_used_.load(std::memory_order_relaxed);
+}
+
+absl::Span<const float> HybridScoreCache::Standardized(
+    uint32_t user, size_t component, std::vector<float>& scratch) const {
+  const size_t n = static_cast<size_t>(num_items_);
+  if (user >= num_users_) {  // not a user of the split: nothing to keep
+    scratch.resize(n);
+    Standardize(*components_[component], user, absl::MakeSpan(scratch));
+    return scratch;
+  }
+  Slot& slot = slots_[user * components_.size() + component];
+  std::call_once(slot.once, [&] {
+    const int64_t bytes = num_items_ * static_cast<int64_t>(sizeof(float));
+    if (bytes_used_.fetch_add(bytes, std::memory_order_relaxed) + bytes >
+        budget_bytes_) {
+      bytes_used_.fetch_sub(bytes, std::memory_order_relaxed);
+      return;
+    }
+    slot.z.reset(new float[n]);
+    Standardize(*components_[component], user, absl::MakeSpan(slot.z.get(), n));
+  });
+  if (slot.z != nullptr) return absl::MakeConstSpan(slot.z.get(), n);
+  scratch.resize(n);
+  Standardize(*components_[component], user, absl::MakeSpan(scratch));
+  return scratch;
 }
 
 std::vector<float> FitBlendWeights(

@@ -10,6 +10,7 @@
 #ifndef RECSYS_CORE_OFFLINE_MODELS_H_
 #define RECSYS_CORE_OFFLINE_MODELS_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "core/als.h"
 #include "core/offline_eval.h"
 #include "core/sparse.h"
@@ -153,6 +155,41 @@ class HybridModel : public OfflineRecommender {
 
  private:
   std::vector<Component> components_;
+};
+
+// The standardised scores of a fixed set of components, kept per user for
+// many blends of them: FitBlendWeights() evaluates dozens of weightings of
+// the same fitted components, and a HybridModel would score every component
+// again for each. Each (user, component) is scored once, on first use, and
+// kept while the cache holds at most `budget_bytes`; past that, scores are
+// computed on every use, so the budget bounds memory, never results.
+// Thread-safe; `components` must outlive the cache and its blends.
+class HybridScoreCache {
+ public:
+  HybridScoreCache(
+      std::vector<std::shared_ptr<const OfflineRecommender>> components,
+      int64_t num_users, int64_t num_items, int64_t budget_bytes);
+  ~HybridScoreCache();
+
+  // The blend of the components with `weights` (one per component): the
+  // same scores, bit for bit, as a HybridModel of them with these weights.
+  std::unique_ptr<OfflineRecommender> Blend(std::vector<float> weights) const;
+
+  // Bytes of scores kept so far.
+  int64_t bytes_used() const;
+
+ private:
+  struct Slot;
+  class Blended;
+  // The standardised scores of `component` for `user`: kept ones, or
+  // computed into `scratch` (num_items) when the budget is spent.
+  absl::Span<const float> Standardized(uint32_t user, size_t component,
+                                       std::vector<float>& scratch) const;
+
+  std::vector<std::shared_ptr<const OfflineRecommender>> components_;
+  int64_t num_users_, num_items_, budget_bytes_;
+  std::unique_ptr<Slot[]> slots_;  // num_users x components
+  mutable std::atomic<int64_t> bytes_used_{0};
 };
 
 // Coordinate search of blend weights for the best value of `evaluate`

@@ -3,7 +3,7 @@
 # suite of `recsys-train evaluate` on the real data in ../shared and replaces
 # the text between the "quality-tables" markers with their tables. Also leaves
 # each suite's metrics, Recall@K curves, top-20 lists and HTML report in
-# build/quality/. Takes about 15 minutes on 2 cores.
+# build/quality/. Takes about 6 minutes on 2 cores.
 #
 # Usage: deploy/quality.sh [SHARED_DIR]   (default: ../shared beside the clone)
 set -euo pipefail

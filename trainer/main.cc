@@ -106,6 +106,10 @@ ABSL_FLAG(
 ABSL_FLAG(std::string, artist_features_csv, "",
           "evaluate (lastfm suites): Spotify artist features "
           "(data_w_genres.csv) joined to the artists by normalised name.");
+ABSL_FLAG(int64_t, blend_cache_mb, 2048,
+          "evaluate: memory (MiB) per validation fold for the component "
+          "scores kept while blend weights are fitted; past it they are "
+          "recomputed for every weighting tried (slower, same results).");
 ABSL_FLAG(std::vector<std::string>, models, {},
           "evaluate: only these models (comma separated); default all.");
 ABSL_FLAG(std::string, out_dir, "",
@@ -504,6 +508,12 @@ absl::Status Evaluate() {
   o.threads = absl::GetFlag(FLAGS_threads);
   o.seed = absl::GetFlag(FLAGS_seed);
   o.models = absl::GetFlag(FLAGS_models);
+  const int64_t cache_mb = absl::GetFlag(FLAGS_blend_cache_mb);
+  if (cache_mb < 0 || cache_mb > (int64_t{1} << 30)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--blend_cache_mb must be in [0, 1073741824], got ", cache_mb));
+  }
+  o.blend_cache_bytes = cache_mb << 20;
   o.progress = [](const std::string& line) {
     Log(LogLevel::kInfo, "evaluate_progress", {{"detail", line}});
   };

@@ -746,6 +746,19 @@ absl::StatusOr<SuiteResult> RunSplit(const SuiteOptions& o) {
                         : std::vector<int>{kAls, kAlsCf, kItemKnn, kArtistKnn,
                                            kTextKnn, kContent}},
   };
+  // Each fold's components, scored once per user for all the weightings
+  // the three blend searches try.
+  std::vector<std::unique_ptr<core::HybridScoreCache>> caches;
+  for (size_t f = 0; f < folds.size(); ++f) {
+    std::vector<std::shared_ptr<const OfflineRecommender>> parts;
+    for (const auto& c :
+         Components(on_folds[f], std::vector<float>(kNumComponents, 0.0f))) {
+      parts.push_back(c.model);
+    }
+    caches.push_back(std::make_unique<core::HybridScoreCache>(
+        std::move(parts), folds[f].split.train.rows(),
+        folds[f].split.train.cols(), o.blend_cache_bytes));
+  }
   for (Blend& blend : blends) {
     auto expand = [&](const std::vector<float>& sub) {
       std::vector<float> w(kNumComponents, 0.0f);
@@ -755,8 +768,7 @@ absl::StatusOr<SuiteResult> RunSplit(const SuiteOptions& o) {
     auto evaluate = [&](const std::vector<float>& w) {
       double v = 0;
       for (size_t f = 0; f < folds.size(); ++f) {
-        v += ValidationNdcg(HybridModel(Components(on_folds[f], expand(w))),
-                            folds[f].split, o) /
+        v += ValidationNdcg(*caches[f]->Blend(expand(w)), folds[f].split, o) /
              folds.size();
       }
       say(absl::StrFormat("validation %s %s: ndcg@10 %.4f", blend.name,

@@ -35,6 +35,10 @@ struct SuiteOptions {
   // and genres are joined to Last.fm artists by normalised name.
   std::string artist_features_csv;
   int threads = 2;
+  // Memory for the standardised component scores kept while blend weights
+  // are fitted (core::HybridScoreCache), per validation fold; past it,
+  // scores are recomputed for every weighting tried.
+  int64_t blend_cache_bytes = int64_t{2} << 30;
   uint64_t seed = 42;
   int leave_k = 5;                // lastfm-leave-k
   double cold_fraction = 0.1;     // lastfm-cold
