@@ -1,6 +1,7 @@
 #include "core/offline_models.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -415,6 +416,66 @@ TEST(HybridModelTest, StandardisesEachComponentPerUser) {
   const HybridModel flat(
       {{"a", Prior(a), 2.0f}, {"c", Prior({3, 3, 3, 3, 3, 3}), 1.0f}});
   EXPECT_THAT(Scores(flat, 0, 6), Near(z));
+}
+
+// Random scores per user that count how often they are asked for.
+class CountingModel : public OfflineRecommender {
+ public:
+  explicit CountingModel(uint64_t seed) : random_(MakeRandomModel(50, seed)) {}
+  void Score(uint32_t user, absl::Span<float> scores) const override {
+    calls_.fetch_add(1);
+    random_->Score(user, scores);
+  }
+  int calls() const { return calls_.load(); }
+
+ private:
+  std::unique_ptr<OfflineRecommender> random_;
+  mutable std::atomic<int> calls_{0};
+};
+
+TEST(HybridScoreCacheTest, BlendsScoreAsTheHybridModelBitForBit) {
+  std::vector<std::shared_ptr<const OfflineRecommender>> parts = {
+      std::make_shared<CountingModel>(1), std::make_shared<CountingModel>(2),
+      Prior(std::vector<float>(50, 3.0f))};  // constant: adds nothing
+  const std::vector<std::vector<float>> weightings = {
+      {1, 0, 0}, {1, 0.5f, 2}, {0, 4, 0.25f}, {0.05f, 1, 0}};
+  // Budgets: everything kept, nothing kept, and room for 3 of 15 rows.
+  for (int64_t budget : {int64_t{1} << 20, int64_t{0}, int64_t{3 * 50 * 4}}) {
+    SCOPED_TRACE(budget);
+    const HybridScoreCache cache(parts, 5, 50, budget);
+    for (int round = 0; round < 2; ++round) {  // computed, then kept
+      for (const std::vector<float>& w : weightings) {
+        const HybridModel hybrid({{"a", parts[0], w[0]},
+                                  {"b", parts[1], w[1]},
+                                  {"c", parts[2], w[2]}});
+        for (uint32_t user : {0u, 3u, 4u, 7u}) {  // 7: not a split user
+          EXPECT_EQ(Scores(*cache.Blend(w), user, 50), Scores(hybrid, user, 50))
+              << "user " << user;
+        }
+      }
+    }
+    EXPECT_LE(cache.bytes_used(), budget);
+  }
+}
+
+TEST(HybridScoreCacheTest, ScoresEachUserAndComponentOnceWithinTheBudget) {
+  auto a = std::make_shared<CountingModel>(1);
+  auto b = std::make_shared<CountingModel>(2);
+  const HybridScoreCache cache({a, b}, 4, 50, int64_t{1} << 20);
+  for (const std::vector<float>& w :
+       std::vector<std::vector<float>>{{1, 0}, {1, 1}, {2, 0.5f}, {0, 1}}) {
+    for (uint32_t user = 0; user < 4; ++user) Scores(*cache.Blend(w), user, 50);
+  }
+  EXPECT_EQ(a->calls(), 4);
+  EXPECT_EQ(b->calls(), 4);
+  EXPECT_EQ(cache.bytes_used(), 8 * 50 * 4);
+
+  // Without a budget every blend scores again.
+  auto c = std::make_shared<CountingModel>(3);
+  const HybridScoreCache uncached({c}, 4, 50, 0);
+  for (int round = 0; round < 3; ++round) Scores(*uncached.Blend({1}), 0, 50);
+  EXPECT_EQ(c->calls(), 3);
+  EXPECT_EQ(uncached.bytes_used(), 0);
 }
 
 // ---------------------------------------------------------------- blend
