@@ -101,8 +101,14 @@ const World& GetWorld() {
 
 // Runs `call(i)` for i = 0, 1, ... (the i-th ids) and fails the benchmark on
 // an error: a benchmark of errors would measure nothing.
+// Reports the shares of calls whose first stage's candidates did not
+// survive the filters: searched again, wider (`widened`), and then scoring
+// the whole catalog (`exhaustive`).
 template <typename Call>
 void RunCalls(benchmark::State& state, Call call) {
+  const ServingModel& model = *GetWorld().model;
+  const int64_t before = model.exhaustive_fallbacks();
+  const int64_t widened_before = model.widened_first_stages();
   size_t i = 0;
   for (auto _ : state) {
     absl::Status status = call(i++ % static_cast<size_t>(config.ids));
@@ -111,6 +117,13 @@ void RunCalls(benchmark::State& state, Call call) {
       break;
     }
   }
+  const double calls =
+      static_cast<double>(std::max<int64_t>(state.iterations(), 1));
+  state.counters["exhaustive"] =
+      static_cast<double>(model.exhaustive_fallbacks() - before) / calls;
+  state.counters["widened"] =
+      static_cast<double>(model.widened_first_stages() - widened_before) /
+      calls;
 }
 
 void BM_GetUser(benchmark::State& state) {

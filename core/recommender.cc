@@ -49,6 +49,9 @@ constexpr double kMixFamiliarShare = 0.3;
 // Candidates asked of each index by the first stage (core/track_index.h).
 constexpr size_t kMinCandidates = 192;
 constexpr size_t kMaxCandidates = 4096;
+// When filters leave too few of them, the search is asked once more for
+// this many times as many, before every track is scored.
+constexpr size_t kWidenFactor = 8;
 
 Eigen::VectorXf Unit(Eigen::VectorXf v) {
   const float norm = v.norm();
@@ -256,9 +259,10 @@ Candidates ScoreNearest(const ServingModel& model, const ScoreQuery& q, int k,
 // `make_accept()` for each pass: it may count what it takes) lets through.
 // Large catalogs go through the first stage, asking the index for enough
 // candidates to survive `rejects` likely rejections (heard or excluded
-// tracks); when filters leave fewer than `count`, the whole catalog is
-// scored instead, so a strict filter costs time, never results.
-// `precomputed`: see ScoreNearest.
+// tracks); when filters leave fewer than `count`, the index is asked once
+// more for kWidenFactor times as many (counted: widened_first_stages()),
+// and when that is not enough either, the whole catalog is scored, so a
+// strict filter costs time, never results. `precomputed`: see ScoreNearest.
 template <typename MakeAccept>
 std::vector<Ranked> RankTracks(const ServingModel& model, const ScoreQuery& q,
                                int count, size_t rejects,
@@ -271,6 +275,16 @@ std::vector<Ranked> RankTracks(const ServingModel& model, const ScoreQuery& q,
     std::vector<Ranked> kept = TopAccepted(
         ScoreNearest(model, q, k, precomputed), count, make_accept());
     if (static_cast<int>(kept.size()) >= count) return kept;
+    // Candidates that some filter or cap thins out (an artist cap among
+    // one artist's near-identical tracks, a rare release year): a wider
+    // search costs a fraction of scoring every track.
+    const int64_t widened = static_cast<int64_t>(k) * kWidenFactor;
+    if (widened < static_cast<int64_t>(model.catalog().tracks.size())) {
+      model.CountWidenedFirstStage();
+      kept = TopAccepted(ScoreNearest(model, q, static_cast<int>(widened), {}),
+                         count, make_accept());
+      if (static_cast<int>(kept.size()) >= count) return kept;
+    }
     model.CountExhaustiveFallback();
   }
   return TopAccepted(ScoreAll(model, q), count, make_accept());

@@ -12,7 +12,9 @@
 // popularity list, yields the candidates; they are scored exactly, then
 // filtered and diversified. Small catalogs, and versions published without
 // indexes, are scored exhaustively. A request whose filters leave too few
-// candidates is scored exhaustively too (counted: exhaustive_fallbacks()).
+// candidates searches the index again for more (widened_first_stages()),
+// and is scored exhaustively when that is not enough either (counted:
+// exhaustive_fallbacks()).
 // A Recommend carrying nothing but a stored user takes its first stage from
 // the user's candidate list, computed at publication
 // (ComputeCandidateLists(), counted: precomputed_first_stages()).
@@ -95,6 +97,14 @@ class ServingModel {
   void CountExhaustiveFallback() const {
     exhaustive_fallbacks_.fetch_add(1, std::memory_order_relaxed);
   }
+  // Requests of the two-stage path whose filters left too few of the
+  // first stage's candidates, so the index was searched again, wider.
+  int64_t widened_first_stages() const {
+    return widened_first_stages_.load(std::memory_order_relaxed);
+  }
+  void CountWidenedFirstStage() const {
+    widened_first_stages_.fetch_add(1, std::memory_order_relaxed);
+  }
   // Requests whose first stage was the user's precomputed candidate list
   // (UserRecord::candidates) instead of an index search.
   int64_t precomputed_first_stages() const {
@@ -141,6 +151,7 @@ class ServingModel {
   std::vector<uint32_t> popular_;  // most popular first (a prefix)
   mutable std::atomic<int64_t> exhaustive_fallbacks_{0};
   mutable std::atomic<int64_t> precomputed_first_stages_{0};
+  mutable std::atomic<int64_t> widened_first_stages_{0};
   // country -> (track -> regional popularity)
   absl::flat_hash_map<std::string, absl::flat_hash_map<uint32_t, float>>
       regional_;

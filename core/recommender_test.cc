@@ -414,6 +414,49 @@ TEST_F(TwoStageTest, RadioFindsWhatExhaustiveScoringFinds) {
   EXPECT_GE(overlap / seeds, 0.9);
 }
 
+TEST_F(TwoStageTest, ThinnedCandidatesWidenTheSearchBeforeScoringEveryTrack) {
+  // The release year closest to 3% of the tracks: a first stage sized for
+  // 20 results holds too few of them, and one 8 times wider holds enough.
+  std::map<int, int> per_year;
+  for (const Track& t : two_stage().catalog().tracks) {
+    if (t.release_year > 0) ++per_year[t.release_year];
+  }
+  const double tracks = two_stage().catalog().tracks.size();
+  const auto common = std::min_element(
+      per_year.begin(), per_year.end(), [&](const auto& a, const auto& b) {
+        return std::abs(a.second / tracks - 0.03) <
+               std::abs(b.second / tracks - 0.03);
+      });
+  const double share = common->second / tracks;
+  ASSERT_GT(share, 0.005);
+  ASSERT_LT(share, 0.06);
+  const int64_t widened = two_stage().widened_first_stages();
+  const int64_t exhaustive_before = two_stage().exhaustive_fallbacks();
+  double overlap = 0;
+  const int users = 20;
+  for (int u = 0; u < users; ++u) {
+    RecommendQuery q;
+    q.user_id = (*users_)[u];
+    q.count = 20;
+    q.filter.released_after_year = common->first;
+    q.filter.released_before_year = common->first;
+    absl::StatusOr<RecommendResult> a = Recommend(exhaustive(), q);
+    absl::StatusOr<RecommendResult> b = Recommend(two_stage(), q);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(b->items.size(), 20u);
+    for (const ScoredTrack& item : b->items) {
+      EXPECT_EQ(two_stage().catalog().tracks[item.track].release_year,
+                common->first);
+    }
+    overlap += Overlap(a->items, b->items);
+  }
+  const int64_t widened_calls = two_stage().widened_first_stages() - widened;
+  EXPECT_GE(widened_calls, users / 2);
+  EXPECT_LT(two_stage().exhaustive_fallbacks() - exhaustive_before,
+            widened_calls / 4);
+  EXPECT_GE(overlap / users, 0.9);
+}
+
 TEST_F(TwoStageTest, StrictFiltersFallBackToScoringEveryTrack) {
   // Find a release year few tracks have: the candidates will hold too few.
   std::map<int, int> per_year;

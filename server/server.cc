@@ -104,6 +104,13 @@ absl::StatusOr<std::unique_ptr<RecsysServer>> RecsysServer::Start(
                       model != nullptr
                           ? static_cast<double>(model->exhaustive_fallbacks())
                           : 0.0),
+        CounterFamily("recsys_widened_first_stages_total",
+                      "Two-stage requests whose filters left too few "
+                      "candidates, so the index was searched again for 8 "
+                      "times as many (resets when a new model is loaded).",
+                      model != nullptr
+                          ? static_cast<double>(model->widened_first_stages())
+                          : 0.0),
         CounterFamily("recsys_precomputed_first_stages_total",
                       "Two-stage requests that took the user's candidate "
                       "list computed at publication instead of searching "

@@ -136,8 +136,10 @@ done
 curl -sf "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics" || fail "scrape"
 grep -q 'recsys_rpc_requests_total{code="OK",method="Radio"} 2' "$work/metrics" ||
   fail "metrics: $(grep rpc_requests_total "$work/metrics")"
-grep -q '^recsys_precomputed_first_stages_total ' "$work/metrics" ||
-  fail "no recsys_precomputed_first_stages_total"
+for counter in recsys_precomputed_first_stages_total \
+  recsys_widened_first_stages_total recsys_exhaustive_fallbacks_total; do
+  grep -q "^$counter " "$work/metrics" || fail "no $counter"
+done
 
 # SIGTERM: a clean exit with status 0.
 kill -TERM "$server_pid"
