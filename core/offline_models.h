@@ -163,7 +163,7 @@ class HybridModel : public OfflineRecommender {
 // again for each. Each (user, component) is scored once, on first use, and
 // kept while the cache holds at most `budget_bytes`; past that, scores are
 // computed on every use, so the budget bounds memory, never results.
-// Thread-safe; `components` must outlive the cache and its blends.
+// Thread-safe; the cache must outlive the blends it makes.
 class HybridScoreCache {
  public:
   HybridScoreCache(

@@ -796,6 +796,7 @@ absl::StatusOr<SuiteResult> RunSplit(const SuiteOptions& o) {
       absl::StrAppend(&blend.weight_text, c.name, " ", c.weight);
     }
   }
+  caches.clear();  // their memory, before the final fits
   result.notes.push_back(absl::StrCat(
       "Chosen on ", folds.size(),
       " validation fold(s) carved out of train: ", AlsDescription(recipe.als),
