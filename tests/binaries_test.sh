@@ -29,6 +29,9 @@ set +e
 "$bin/recsys-train" train --model_dir="$work/m" --candidates_per_user=-1 2>"$work/err"
 [ $? -eq 2 ] && grep -q "candidates_per_user must be >= 0" "$work/err" ||
   fail "train with a negative --candidates_per_user: $(cat "$work/err")"
+"$bin/recsys-train" evaluate --suite=lastfm-fixed --blend_cache_mb=-1 2>"$work/err"
+[ $? -eq 2 ] && grep -q "blend_cache_mb must be in" "$work/err" ||
+  fail "evaluate with a negative --blend_cache_mb: $(cat "$work/err")"
 set -e
 
 # Train from the demo catalog, and from the same data through the files.
