@@ -32,6 +32,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -40,6 +41,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/own_flags.h"
 #include "benchmark/benchmark.h"
 #include "core/model.h"
 #include "core/recommender.h"
@@ -374,49 +376,37 @@ BENCHMARK_TEMPLATE(BM_Search, FaissFlatSearcher)
     ->Unit(benchmark::kMicrosecond)
     ->Iterations(50);
 
-// Takes this benchmark's own --name=value flags out of argv.
-bool ParseOwnFlags(int* argc, char** argv) {
-  int kept = 1;
-  for (int i = 1; i < *argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      const std::string prefix = absl::StrCat("--", name, "=");
-      return arg.rfind(prefix, 0) == 0 ? argv[i] + prefix.size() : nullptr;
-    };
-    bool ok = true;
-    if (const char* v = value("model_dir")) {
-      config.model_dir = v;
-    } else if (const char* v = value("vectors")) {
-      config.vectors = v;
-      ok = config.vectors == "cf" || config.vectors == "serving";
-    } else if (const char* v = value("rows")) {
-      ok = absl::SimpleAtoi(v, &config.rows) && config.rows > kTopK;
-    } else if (const char* v = value("dims")) {
-      ok = absl::SimpleAtoi(v, &config.dims) && config.dims > 0;
-    } else if (const char* v = value("queries")) {
-      ok = absl::SimpleAtoi(v, &config.queries) && config.queries > 0;
-    } else if (const char* v = value("m")) {
-      ok = absl::SimpleAtoi(v, &config.m) && config.m >= 2;
-    } else if (const char* v = value("ef_construction")) {
-      ok = absl::SimpleAtoi(v, &config.ef_construction) &&
-           config.ef_construction > 0;
-    } else {
-      argv[kept++] = argv[i];
-      continue;
-    }
-    if (!ok) {
-      std::fprintf(stderr, "index_bench: bad flag %s\n", arg.c_str());
-      return false;
-    }
-  }
-  *argc = kept;
-  return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (!ParseOwnFlags(&argc, argv)) return 2;
+  const bool flags_ok = recsys::bench::ParseOwnFlags(
+      &argc, argv, "index_bench",
+      [](absl::string_view name, const char* v) -> std::optional<bool> {
+        if (name == "model_dir") {
+          config.model_dir = v;
+          return true;
+        }
+        if (name == "vectors") {
+          config.vectors = v;
+          return config.vectors == "cf" || config.vectors == "serving";
+        }
+        if (name == "rows") {
+          return absl::SimpleAtoi(v, &config.rows) && config.rows > kTopK;
+        }
+        if (name == "dims") {
+          return absl::SimpleAtoi(v, &config.dims) && config.dims > 0;
+        }
+        if (name == "queries") {
+          return absl::SimpleAtoi(v, &config.queries) && config.queries > 0;
+        }
+        if (name == "m") return absl::SimpleAtoi(v, &config.m) && config.m >= 2;
+        if (name == "ef_construction") {
+          return absl::SimpleAtoi(v, &config.ef_construction) &&
+                 config.ef_construction > 0;
+        }
+        return std::nullopt;
+      });
+  if (!flags_ok) return 2;
   if (config.vectors != "cf" && config.model_dir.empty()) {
     std::fprintf(stderr, "index_bench: --vectors=%s needs --model_dir\n",
                  config.vectors.c_str());

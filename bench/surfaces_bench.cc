@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/own_flags.h"
 #include "benchmark/benchmark.h"
 #include "core/model.h"
 #include "core/recommender.h"
@@ -202,37 +204,22 @@ void BM_NowPlaying(benchmark::State& state) {
 }
 BENCHMARK(BM_NowPlaying)->Unit(benchmark::kMicrosecond);
 
-// Takes this benchmark's own --name=value flags out of argv.
-bool ParseOwnFlags(int* argc, char** argv) {
-  int kept = 1;
-  for (int i = 1; i < *argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      const std::string prefix = absl::StrCat("--", name, "=");
-      return arg.rfind(prefix, 0) == 0 ? argv[i] + prefix.size() : nullptr;
-    };
-    bool ok = true;
-    if (const char* v = value("model_dir")) {
-      config.model_dir = v;
-    } else if (const char* v = value("ids")) {
-      ok = absl::SimpleAtoi(v, &config.ids) && config.ids > 0;
-    } else {
-      argv[kept++] = argv[i];
-      continue;
-    }
-    if (!ok) {
-      std::fprintf(stderr, "surfaces_bench: bad flag %s\n", arg.c_str());
-      return false;
-    }
-  }
-  *argc = kept;
-  return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (!ParseOwnFlags(&argc, argv)) return 2;
+  const bool flags_ok = recsys::bench::ParseOwnFlags(
+      &argc, argv, "surfaces_bench",
+      [](absl::string_view name, const char* v) -> std::optional<bool> {
+        if (name == "model_dir") {
+          config.model_dir = v;
+          return true;
+        }
+        if (name == "ids") {
+          return absl::SimpleAtoi(v, &config.ids) && config.ids > 0;
+        }
+        return std::nullopt;
+      });
+  if (!flags_ok) return 2;
   if (config.model_dir.empty()) {
     std::fprintf(stderr,
                  "usage: recsys-surfaces-bench --model_dir=DIR [--ids=4096] "
