@@ -61,7 +61,20 @@ def ratio(a, b):
 
 def add_derived(r):
     closed = r.get("closed_loop")
-    if closed:
+    if closed and "rounds" in closed:
+        # Rounds of health then recommend; the ratio is the median round's,
+        # and health / recommend are that round's reports.
+        rounds = [closed["rounds"][k] for k in
+                  sorted(closed["rounds"], key=int)]
+        for rd in rounds:
+            rd["ratio"] = ratio(rd["recommend"]["qps"], rd["health"]["qps"])
+        closed["round_ratios"] = [rd["ratio"] for rd in rounds]
+        median = sorted(rounds, key=lambda rd: rd["ratio"])[
+            (len(rounds) - 1) // 2]
+        closed["health"] = median["health"]
+        closed["recommend"] = median["recommend"]
+        closed["recommend_over_health"] = median["ratio"]
+    elif closed:  # reports from before --rounds
         closed["recommend_over_health"] = ratio(
             closed["recommend"]["qps"], closed["health"]["qps"])
     reload = r.get("reload")
@@ -151,11 +164,17 @@ def serving_table(r):
     c = r.get("closed_loop")
     if c:
         phase = f"closed loop, {p['concurrency']} in flight, {p['duration_s']} s"
+        if c.get("round_ratios"):
+            phase += (f" in {len(c['round_ratios'])} rounds of health then "
+                      f"recommend ({c['round_s']} s each)")
         for rpc in ("health", "recommend"):
             rows.append((phase, rpc, f"{num(c[rpc]['qps'])} QPS; "
                          f"{lat(c[rpc])}; {errors(c[rpc])}"))
         rows.append((phase, "recommend QPS / health QPS",
                      num(c["recommend_over_health"], 4)))
+        if c.get("round_ratios"):
+            rows.append((phase, "the rounds' ratios (median above)",
+                         ", ".join(num(x, 4) for x in c["round_ratios"])))
     f = r.get("fixed_rate")
     if f:
         rows.append((f"fixed rate {num(f['target_qps'])} QPS, "
@@ -262,13 +281,18 @@ def check_serving(r):
     if problems:
         return problems
     c = r["closed_loop"]
-    for rpc in ("health", "recommend"):
-        lg = c[rpc]
-        if lg["requests"] == 0 or lg["errors"] != 0:
-            problems.append(f"closed loop {rpc}: {lg['requests']} requests, "
-                            f"codes {lg['codes']}")
-        if set(lg["rpcs"]) != {rpc}:
-            problems.append(f"closed loop {rpc} sent {lg['rpcs']}")
+    rounds = c.get("rounds", {})
+    if len(rounds) != r["params"]["rounds"]:
+        problems.append(f"closed loop: {len(rounds)} rounds, not "
+                        f"{r['params']['rounds']}")
+    for k, rd in sorted(rounds.items()):
+        for rpc in ("health", "recommend"):
+            lg = rd[rpc]
+            if lg["requests"] == 0 or lg["errors"] != 0:
+                problems.append(f"closed loop round {k} {rpc}: "
+                                f"{lg['requests']} requests, codes {lg['codes']}")
+            if set(lg["rpcs"]) != {rpc}:
+                problems.append(f"closed loop round {k} {rpc} sent {lg['rpcs']}")
     if r["fixed_rate"]["report"]["errors"] != 0:
         problems.append(f"fixed rate: codes {r['fixed_rate']['report']['codes']}")
     rl = r["reload"]

@@ -16,8 +16,9 @@ Phases (--phases, comma separated, in this order; default all):
   startup  the model's files are evicted from the page cache; time to read
            them sequentially (cat), then time from launching recsys-server to
            health SERVING with a cold cache, and again with a warm cache
-  closed   closed loop, --concurrency calls in flight for --duration_s each:
-           max QPS of `health` alone, then of `recommend` alone; their ratio
+  closed   closed loop, --concurrency calls in flight: max QPS of `health`
+           alone, then of `recommend` alone, alternated --rounds times
+           (--duration_s / --rounds each); the median of the rounds' ratios
   fixed    fixed rate at half the closed-loop recommend QPS (or --fixed_qps)
            for --duration_s: recommend p50/p99/p99.9 (the steady p99)
   reload   the same fixed-rate load while --reload_versions new versions are
@@ -47,6 +48,8 @@ Model (one of):
 
 Load:
   --duration_s=S       length of each closed-loop and fixed-rate phase (default 30)
+  --rounds=N           closed loop: health / recommend pairs in the phase (default 3;
+                       the host's speed drifts, so the ratio is the median pair's)
   --warmup_s=S         recommend calls before measuring, discarded (default 3)
   --concurrency=N      closed loop: calls in flight (default 16)
   --fixed_qps=R        fixed rate; 0 = half the closed-loop recommend QPS (default 0)
@@ -96,7 +99,7 @@ bin_dir="$repo/build/bin"
 cache_dir="$repo/build/bench-models"
 model_dir=""
 users=100000 tracks=100000 factors=64 events=40 iterations=5 train_threads=1
-duration_s=30 warmup_s=3 concurrency=16 fixed_qps=0 max_in_flight=64
+duration_s=30 warmup_s=3 concurrency=16 fixed_qps=0 max_in_flight=64 rounds=3
 deadline_ms=1000 reload_versions=5 reload_interval_s=1 start_timeout_s=900
 evict=auto phases="startup,closed,fixed,reload" out="" work_dir="" keep_work=0
 reload_source=prebuilt
@@ -115,7 +118,7 @@ for arg in "$@"; do
           reload_source="$value" ;;
         users | tracks | factors | events | iterations | train_threads | \
           duration_s | warmup_s | concurrency | max_in_flight | deadline_ms | \
-          reload_versions | reload_interval_s | start_timeout_s)
+          reload_versions | reload_interval_s | start_timeout_s | rounds)
           [[ "$value" =~ ^[0-9]+$ ]] || die "--$name must be a whole number, not \"$value\""
           printf -v "$name" '%s' "$value" ;;
         fixed_qps)
@@ -134,6 +137,7 @@ done
 case "$evict" in auto | fadvise | drop_caches | none) ;; *) die "--evict must be auto, fadvise, drop_caches or none" ;; esac
 [ "$users" -ge 1 ] && [ "$tracks" -ge 8 ] && [ "$factors" -ge 1 ] || die "--users >= 1, --tracks >= 8, --factors >= 1"
 [ "$duration_s" -ge 1 ] || die "--duration_s must be at least 1"
+[ "$rounds" -ge 1 ] || die "--rounds must be at least 1"
 [ "$reload_interval_s" -ge 1 ] || die "--reload_interval_s must be at least 1"
 if { want fixed || want reload; } && ! want closed && [ "$fixed_qps" = 0 ]; then
   die "phases fixed and reload need closed (for the rate) or --fixed_qps"
@@ -396,6 +400,7 @@ loadgen() {
 fact params.concurrency "$concurrency"
 fact params.duration_s "$duration_s"
 fact params.warmup_s "$warmup_s"
+fact params.rounds "$rounds"
 fact params.deadline_ms "$deadline_ms"
 fact params.max_in_flight "$max_in_flight"
 fact params.reload_interval_s "$reload_interval_s"
@@ -406,13 +411,21 @@ fi
 
 if want closed; then
   settle
-  log "closed loop: health, $concurrency in flight, $duration_s s"
-  loadgen closed-health --mix=health:1 --concurrency="$concurrency" --duration_s="$duration_s"
-  log "closed loop: recommend, $concurrency in flight, $duration_s s"
-  loadgen closed-recommend --mix=recommend:1 --concurrency="$concurrency" --duration_s="$duration_s"
-  fact closed_loop.health "@$work_dir/closed-health.json"
-  fact closed_loop.recommend "@$work_dir/closed-recommend.json"
-  recommend_qps="$(json_get "$work_dir/closed-recommend.json" qps)"
+  # Alternated, so that a drift of the host's speed (the health QPS moved
+  # 2.2x between two runs minutes apart) reaches both sides of each ratio.
+  round_s=$(( (duration_s + rounds - 1) / rounds ))
+  for r in $(seq 1 "$rounds"); do
+    log "closed loop, round $r of $rounds: health, then recommend, $concurrency in flight, $round_s s each"
+    loadgen "closed-health-$r" --mix=health:1 --concurrency="$concurrency" --duration_s="$round_s"
+    loadgen "closed-recommend-$r" --mix=recommend:1 --concurrency="$concurrency" --duration_s="$round_s"
+    fact "closed_loop.rounds.$r.health" "@$work_dir/closed-health-$r.json"
+    fact "closed_loop.rounds.$r.recommend" "@$work_dir/closed-recommend-$r.json"
+  done
+  fact closed_loop.round_s "$round_s"
+  # The fixed rate's half of the maximum: the median round's Recommend QPS.
+  recommend_qps="$(python3 -c 'import json,statistics,sys
+print(statistics.median(json.load(open(f))["qps"] for f in sys.argv[1:]))' \
+    "$work_dir"/closed-recommend-*.json)"
 fi
 
 if [ "$fixed_qps" = 0 ] && want closed; then
