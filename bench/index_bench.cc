@@ -40,9 +40,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "bench/own_flags.h"
 #include "benchmark/benchmark.h"
+#include "core/demo_world.h"
 #include "core/model.h"
 #include "core/recommender.h"
 #include "core/track_index.h"
@@ -126,7 +126,8 @@ const Data& GetData() {
                         : served.tracks().cf;
       d->queries.resize(config.queries, d->rows.cols());
       for (int q = 0; q < config.queries; ++q) {
-        const std::string id = absl::StrFormat("u%06d", q);
+        const std::string id =
+            recsys::core::DemoId("u", q, served.metadata().num_users);
         absl::Status status;
         if (serving) {
           absl::StatusOr<Eigen::VectorXf> query =

@@ -4,10 +4,8 @@
 #define RECSYS_BENCH_OWN_FLAGS_H_
 
 #include <cstdio>
-#include <cstring>
 #include <functional>
 #include <optional>
-#include <string>
 
 #include "absl/strings/string_view.h"
 

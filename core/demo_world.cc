@@ -964,6 +964,10 @@ absl::Status ValidateOptions(const DemoWorldOptions& options) {
 
 }  // namespace
 
+std::string DemoId(absl::string_view prefix, int64_t index, int64_t count) {
+  return EntityId(prefix, index, IdWidth(count));
+}
+
 absl::StatusOr<Dataset> GenerateDemoWorld(const DemoWorldOptions& options) {
   RETURN_IF_ERROR(ValidateOptions(options));
   const int64_t num_artists =

@@ -12,8 +12,10 @@
 #define RECSYS_CORE_DEMO_WORLD_H_
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "core/catalog.h"
 
 namespace recsys::core {
@@ -66,6 +68,11 @@ struct DemoWorldOptions {
 // events: about 1 GB).
 [[nodiscard]] absl::StatusOr<Dataset> GenerateDemoWorld(
     const DemoWorldOptions& options);
+
+// The id the world gives entity `index` of `count` with this prefix ("u",
+// "tr", "ar"): DemoId("tr", 42, 1000) is "tr000042". For tools that address
+// a demo world's entities without loading it (benchmarks).
+std::string DemoId(absl::string_view prefix, int64_t index, int64_t count);
 
 }  // namespace recsys::core
 

@@ -226,6 +226,11 @@ TEST_F(DefaultWorldTest, HasTheDocumentedSizesAndIds) {
   EXPECT_EQ(dataset.catalog.artists[0].id, "ar000000");
   EXPECT_EQ(dataset.catalog.tracks[42].id, "tr000042");
   EXPECT_EQ(dataset.users[7].id, "u000007");
+  // DemoId() names them without the world.
+  EXPECT_EQ(DemoId("ar", 0, 625), dataset.catalog.artists[0].id);
+  EXPECT_EQ(DemoId("tr", 4999, 5000), dataset.catalog.tracks[4999].id);
+  EXPECT_EQ(DemoId("u", 7, 2000), dataset.users[7].id);
+  EXPECT_EQ(DemoId("u", 42, 12345678), "u00000042");  // 8 digits for 12,345,677
   absl::flat_hash_set<std::string> ids;
   for (const Track& track : dataset.catalog.tracks) ids.insert(track.id);
   EXPECT_EQ(ids.size(), dataset.catalog.tracks.size());
