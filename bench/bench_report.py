@@ -8,6 +8,9 @@
   bench_report.py growth [--out=FILE] REPORT.json...
       One serving report per model size -> one markdown table (and the list
       of reports as JSON to FILE).
+  bench_report.py closed-recommend-qps FACTS.tsv
+      The closed loop's Recommend QPS (the median round's), for the fixed
+      rate that follows it.
   bench_report.py check-serving REPORT.json
       The smoke test's checks: every field present, every phase without
       failed RPCs, every version swapped in under load. Exit 1 with the
@@ -61,7 +64,7 @@ def ratio(a, b):
 
 def add_derived(r):
     closed = r.get("closed_loop")
-    if closed and "rounds" in closed:
+    if closed:
         # Rounds of health then recommend; the ratio is the median round's,
         # and health / recommend are that round's reports.
         rounds = [closed["rounds"][k] for k in
@@ -74,9 +77,6 @@ def add_derived(r):
         closed["health"] = median["health"]
         closed["recommend"] = median["recommend"]
         closed["recommend_over_health"] = median["ratio"]
-    elif closed:  # reports from before --rounds
-        closed["recommend_over_health"] = ratio(
-            closed["recommend"]["qps"], closed["health"]["qps"])
     reload = r.get("reload")
     if reload:
         lg = reload["report"]
@@ -314,7 +314,8 @@ def check_serving(r):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[1] not in ("serving", "growth", "check-serving"):
+    if len(argv) < 2 or argv[1] not in ("serving", "growth", "check-serving",
+                                        "closed-recommend-qps"):
         sys.exit(__doc__)
     out = None
     args = []
@@ -323,6 +324,9 @@ def main(argv):
             out = a[len("--out="):]
         else:
             args.append(a)
+    if argv[1] == "closed-recommend-qps":
+        print(add_derived(read_facts(args[0]))["closed_loop"]["recommend"]["qps"])
+        return 0
     if argv[1] == "serving":
         report = add_derived(read_facts(args[0]))
         print(serving_table(report))

@@ -422,10 +422,8 @@ if want closed; then
     fact "closed_loop.rounds.$r.recommend" "@$work_dir/closed-recommend-$r.json"
   done
   fact closed_loop.round_s "$round_s"
-  # The fixed rate's half of the maximum: the median round's Recommend QPS.
-  recommend_qps="$(python3 -c 'import json,statistics,sys
-print(statistics.median(json.load(open(f))["qps"] for f in sys.argv[1:]))' \
-    "$work_dir"/closed-recommend-*.json)"
+  # The fixed rate's half of the maximum: the median round's, as reported.
+  recommend_qps="$(python3 "$script_dir/bench_report.py" closed-recommend-qps "$facts")"
 fi
 
 if [ "$fixed_qps" = 0 ] && want closed; then
