@@ -49,9 +49,6 @@ constexpr double kMixFamiliarShare = 0.3;
 // Candidates asked of each index by the first stage (core/track_index.h).
 constexpr size_t kMinCandidates = 192;
 constexpr size_t kMaxCandidates = 4096;
-// When filters leave too few of them, the search is asked once more for
-// this many times as many, before every track is scored.
-constexpr size_t kWidenFactor = 8;
 
 Eigen::VectorXf Unit(Eigen::VectorXf v) {
   const float norm = v.norm();
@@ -278,7 +275,7 @@ std::vector<Ranked> RankTracks(const ServingModel& model, const ScoreQuery& q,
     // Candidates that some filter or cap thins out (an artist cap among
     // one artist's near-identical tracks, a rare release year): a wider
     // search costs a fraction of scoring every track.
-    const int64_t widened = static_cast<int64_t>(k) * kWidenFactor;
+    const int64_t widened = int64_t{k} * kWidenFactor;
     if (widened < static_cast<int64_t>(model.catalog().tracks.size())) {
       model.CountWidenedFirstStage();
       kept = TopAccepted(ScoreNearest(model, q, static_cast<int>(widened), {}),

@@ -40,6 +40,11 @@
 
 namespace recsys::core {
 
+// When filters leave too few of the first stage's candidates, the index is
+// searched once more for this many times as many before every track is
+// scored (ServingModel::widened_first_stages()).
+inline constexpr int kWidenFactor = 8;
+
 struct ServingOptions {
   // Catalogs of more tracks are served two-stage, when the version has
   // indexes; smaller ones are scored exhaustively.

@@ -416,7 +416,8 @@ TEST_F(TwoStageTest, RadioFindsWhatExhaustiveScoringFinds) {
 
 TEST_F(TwoStageTest, ThinnedCandidatesWidenTheSearchBeforeScoringEveryTrack) {
   // The release year closest to 3% of the tracks: a first stage sized for
-  // 20 results holds too few of them, and one 8 times wider holds enough.
+  // 20 results holds too few of them, and one kWidenFactor (8) times wider
+  // holds enough.
   std::map<int, int> per_year;
   for (const Track& t : two_stage().catalog().tracks) {
     if (t.release_year > 0) ++per_year[t.release_year];
@@ -510,7 +511,8 @@ absl::StatusOr<CandidateLists> ListsOfTheFirstUsers(
   absl::StatusOr<CandidateLists> lists =
       ComputeCandidateLists(model, first, 256, 2);
   if (lists.ok() && !lists->empty()) {
-    lists->offsets.resize(trained.users.size() + 1, lists->offsets.back());
+    const uint64_t end = lists->offsets.back();  // not a reference into it
+    lists->offsets.resize(trained.users.size() + 1, end);
   }
   return lists;
 }

@@ -105,9 +105,12 @@ absl::StatusOr<std::unique_ptr<RecsysServer>> RecsysServer::Start(
                           ? static_cast<double>(model->exhaustive_fallbacks())
                           : 0.0),
         CounterFamily("recsys_widened_first_stages_total",
-                      "Two-stage requests whose filters left too few "
-                      "candidates, so the index was searched again for 8 "
-                      "times as many (resets when a new model is loaded).",
+                      absl::StrCat("Two-stage requests whose filters left "
+                                   "too few candidates, so the index was "
+                                   "searched again for ",
+                                   core::kWidenFactor,
+                                   " times as many (resets when a new model "
+                                   "is loaded)."),
                       model != nullptr
                           ? static_cast<double>(model->widened_first_stages())
                           : 0.0),
