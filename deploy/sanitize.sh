@@ -41,12 +41,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export RECSYS_SANITIZER=asan  # tests skip what the sanitizer distorts (RSS)
 # The quality suites (minutes of training in a release build) run their code
 # here through the offline_eval and offline_models unit tests instead.
-# TwoStageTest's cases share one trained 30,000-track world, which ctest
-# would train again in each case's own process (about 30 s each under
-# ASan): they run here as one process instead.
-ctest --test-dir "$asan" --output-on-failure -j "$jobs" --timeout 900 -LE "heavy|soak|fuzz|quality" \
-  -E '^TwoStageTest\.'
-"$asan/tests/recommender_test" --gtest_filter='TwoStageTest.*' --gtest_brief=1
+ctest --test-dir "$asan" --output-on-failure -j "$jobs" --timeout 900 -LE "heavy|soak|fuzz|quality"
 ctest --test-dir "$asan" --output-on-failure --timeout 900 -L fuzz
 echo "sanitize.sh: ASan+UBSan and fuzzing took $(( $(date +%s) - start )) s"
 
