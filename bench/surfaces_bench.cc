@@ -20,7 +20,11 @@
 //                        index search)
 //   BM_Radio, BM_NowPlaying  a seed track and a user, count 20
 //   BM_RelatedArtists    count 20
+// Counters: the share of calls that took each first stage (below), and the
+// median, 99th and 99.9th percentile of one call's time (p50_us, ...).
 // Results: docs/BENCHMARKS.md.
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -109,6 +113,16 @@ struct FirstStages {
   int64_t stored_list, widened, exhaustive;
 };
 
+// The q-quantile of `values` (nearest rank; 0 when empty). Reorders them.
+double Percentile(std::vector<double>& values, double q) {
+  if (values.empty()) return 0;
+  const size_t rank =
+      std::min(values.size() - 1,
+               static_cast<size_t>(q * static_cast<double>(values.size())));
+  std::nth_element(values.begin(), values.begin() + rank, values.end());
+  return values[rank];
+}
+
 // Runs `call(i)` (a surface's StatusOr result for the i-th ids) once per
 // iteration, cycling through the ids, and fails the benchmark on an error:
 // a benchmark of errors would measure nothing.
@@ -116,10 +130,17 @@ template <typename Call>
 void RunCalls(benchmark::State& state, Call call) {
   const ServingModel& model = *GetWorld().model;
   const FirstStages before(model);
+  std::vector<double> micros;
+  micros.reserve(
+      static_cast<size_t>(std::max<int64_t>(state.max_iterations, 0)));
   size_t i = 0;
   for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
     auto result = call(i++ % static_cast<size_t>(config.ids));
     benchmark::DoNotOptimize(result);
+    micros.push_back(std::chrono::duration<double, std::micro>(
+                         std::chrono::steady_clock::now() - start)
+                         .count());
     if (!result.ok()) {
       state.SkipWithError(result.status().ToString().c_str());
       break;
@@ -132,6 +153,11 @@ void RunCalls(benchmark::State& state, Call call) {
       (after.stored_list - before.stored_list) / calls;
   state.counters["widened"] = (after.widened - before.widened) / calls;
   state.counters["exhaustive"] = (after.exhaustive - before.exhaustive) / calls;
+  // The tail of single calls, which the mean hides: the calls that left
+  // the common path (a search instead of the stored list, a wider one).
+  state.counters["p50_us"] = Percentile(micros, 0.50);
+  state.counters["p99_us"] = Percentile(micros, 0.99);
+  state.counters["p999_us"] = Percentile(micros, 0.999);
 }
 
 void BM_GetUser(benchmark::State& state) {
