@@ -1239,44 +1239,71 @@ absl::StatusOr<Eigen::VectorXf> PersonalIndexQuery(const ServingModel& model,
       model.HasRegionalPopularity(taste.country));
 }
 
+size_t CandidateListLength(int per_user, size_t history) {
+  return std::min(static_cast<size_t>(std::max(per_user, 0)) + history,
+                  kMaxCandidates);
+}
+
 absl::StatusOr<CandidateLists> ComputeCandidateLists(
     const ServingModel& model, const std::vector<User>& users, int per_user,
     int threads) {
   CandidateLists lists;
   if (!model.two_stage() || per_user <= 0) return lists;
   const HnswIndex& index = *model.indexes().personal;
-  const size_t width = static_cast<size_t>(per_user);
-  // Row u is written at u * width, then the rows are closed up (a search
-  // finds fewer only in an index of fewer rows).
-  lists.tracks.resize(users.size() * width);
-  std::vector<uint32_t> found(users.size(), 0);
   std::mutex mu;
   absl::Status status;
-  ParallelFor(static_cast<int64_t>(users.size()), threads, 256,
+  // First the rows' lengths, which depend on the users' histories, so that
+  // the searches below write straight into one array of the exact size.
+  lists.offsets.assign(users.size() + 1, 0);
+  ParallelFor(static_cast<int64_t>(users.size()), threads, 1024,
               [&](int64_t begin, int64_t end) {
                 for (int64_t u = begin; u < end; ++u) {
-                  absl::StatusOr<Eigen::VectorXf> v =
-                      PersonalIndexQuery(model, users[u].id);
-                  if (!v.ok()) {
+                  absl::StatusOr<UserRecord> record =
+                      model.GetUser(users[u].id);
+                  if (!record.ok()) {
                     std::lock_guard<std::mutex> lock(mu);
-                    status.Update(v.status());
+                    status.Update(record.status());
                     return;
                   }
-                  const std::vector<Neighbor> best = index.Search(
-                      absl::MakeConstSpan(v->data(), v->size()), per_user);
-                  for (size_t i = 0; i < best.size(); ++i) {
-                    lists.tracks[u * width + i] = best[i].row;
-                  }
-                  found[u] = static_cast<uint32_t>(best.size());
+                  lists.offsets[u + 1] =
+                      CandidateListLength(per_user, record->history.size());
                 }
               });
   RETURN_IF_ERROR(status);
-  lists.offsets.resize(users.size() + 1);
+  for (size_t u = 0; u < users.size(); ++u) {
+    lists.offsets[u + 1] += lists.offsets[u];
+  }
+  lists.tracks.resize(lists.offsets.back());
+  // Row u is written at offsets[u], then the rows are closed up (a search
+  // finds fewer only in an index of fewer rows).
+  std::vector<uint32_t> found(users.size(), 0);
+  ParallelFor(
+      static_cast<int64_t>(users.size()), threads, 256,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t u = begin; u < end; ++u) {
+          absl::StatusOr<Eigen::VectorXf> v =
+              PersonalIndexQuery(model, users[u].id);
+          if (!v.ok()) {
+            std::lock_guard<std::mutex> lock(mu);
+            status.Update(v.status());
+            return;
+          }
+          const std::vector<Neighbor> best = index.Search(
+              absl::MakeConstSpan(v->data(), v->size()),
+              static_cast<int>(lists.offsets[u + 1] - lists.offsets[u]));
+          for (size_t i = 0; i < best.size(); ++i) {
+            lists.tracks[lists.offsets[u] + i] = best[i].row;
+          }
+          found[u] = static_cast<uint32_t>(best.size());
+        }
+      });
+  RETURN_IF_ERROR(status);
   uint64_t end = 0;
   for (size_t u = 0; u < users.size(); ++u) {
+    const uint64_t start = lists.offsets[u];
     lists.offsets[u] = end;
-    if (end != u * width) {  // a move to the left, which std::copy allows
-      std::copy_n(lists.tracks.begin() + u * width, found[u],
+    if (end != start) {  // a move to the left, which std::copy allows
+      std::copy_n(lists.tracks.begin() + start, found[u],
                   lists.tracks.begin() + end);
     }
     end += found[u];

@@ -73,13 +73,15 @@ ABSL_FLAG(int, index_m, 16,
 ABSL_FLAG(int, index_ef_construction, 100,
           "Track indexes: HNSW candidate list while building.");
 ABSL_FLAG(int, candidates_per_user, 256,
-          "Batch candidate generation: store each user's top N tracks of "
-          "the personal index with the version, so that a Recommend "
-          "carrying only the user (and needing at most N candidates: "
-          "4 x count + the user's history) skips the index search. 0: none. "
-          "Costs one index search per user at publication and 4 bytes per "
-          "candidate on disk; only catalogs the server serves two-stage "
-          "(over its --exhaustive_max_tracks) use the lists.");
+          "Batch candidate generation: store each user's top N + H tracks "
+          "of the personal index with the version (H: the tracks in the "
+          "user's history; at most 4,096), so that a Recommend carrying "
+          "only the user and a count up to N / 4 skips the index search "
+          "(its first stage asks for 4 x count + H candidates, at least "
+          "192). 0: none. Costs one index search per user at publication "
+          "and 4 bytes per candidate on disk; only catalogs the server "
+          "serves two-stage (over its --exhaustive_max_tracks) use the "
+          "lists.");
 ABSL_FLAG(bool, log_loss, true,
           "Log the ALS training loss after each iteration (about a fifth of "
           "an iteration's extra work).");
