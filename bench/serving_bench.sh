@@ -16,6 +16,7 @@ Phases (--phases, comma separated, in this order; default all):
   startup  the model's files are evicted from the page cache; time to read
            them sequentially (cat), then time from launching recsys-server to
            health SERVING with a cold cache, and again with a warm cache
+           (all files read once first, as they are before every later phase)
   closed   closed loop, --concurrency calls in flight: max QPS of `health`
            alone, then of `recommend` alone, alternated --rounds times
            (--duration_s / --rounds each); the median of the rounds' ratios
@@ -368,6 +369,14 @@ fi
 
 # rss_mib PID FIELD: VmRSS (now) or VmHWM (peak) of a process, in MiB.
 rss_mib() { awk -v f="$2:" '$1 == f {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+
+# Everything from here on measures a machine that has been serving: the
+# whole model in the page cache. A start-up reads the track side only; the
+# users' records (vectors, histories, candidate lists) are read per request,
+# and left cold they would cost a disk read for most requests until each
+# block has been read once (1M x 1M on 2026-12-05: 3,163 Recommend/s just
+# after the cold start, 4,595 with the files cached; docs/BENCHMARKS.md).
+cat "${model_files[@]}" >/dev/null
 
 start_server warm
 fact startup.warm_start_s "$start_s"
