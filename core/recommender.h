@@ -271,6 +271,13 @@ uint32_t TrackFingerprint(absl::string_view track_id);
 [[nodiscard]] absl::StatusOr<Eigen::VectorXf> PersonalIndexQuery(
     const ServingModel& model, absl::string_view user_id);
 
+// The length of a user's stored list: `per_user` tracks beyond the
+// `history` tracks the user has heard, at most 4,096. Recommend's first
+// stage asks for 4 x count candidates plus one per heard track (which it
+// will reject) and never fewer than 192, so with per_user >= 192 the list
+// serves every count up to per_user / 4, however long the history.
+size_t CandidateListLength(int per_user, size_t history);
+
 // Batch candidate generation: for each of `users` (all stored in `model`),
 // the CandidateListLength(per_user, its history's length) tracks the
 // personal index answers for PersonalIndexQuery(), best first, on `threads`
@@ -279,13 +286,6 @@ uint32_t TrackFingerprint(absl::string_view track_id);
 // its first stage asks for: the same search, done once at publication
 // rather than per request. No rows when `model` serves exhaustively (no
 // indexes) or `per_user` <= 0.
-// The length of a user's stored list: `per_user` tracks beyond the
-// `history` tracks the user has heard, at most 4,096. Recommend's first
-// stage asks for 4 x count candidates plus one per heard track (which it
-// will reject) and never fewer than 192, so with per_user >= 192 the list
-// serves every count up to per_user / 4, however long the history.
-size_t CandidateListLength(int per_user, size_t history);
-
 [[nodiscard]] absl::StatusOr<CandidateLists> ComputeCandidateLists(
     const ServingModel& model, const std::vector<User>& users, int per_user,
     int threads);
