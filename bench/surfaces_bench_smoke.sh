@@ -18,6 +18,9 @@ for b in BM_GetUser BM_Recommend/recent:0 BM_Recommend/recent:1 BM_Radio \
   BM_RelatedArtists BM_NowPlaying; do
   grep -E "^$b +[0-9.]+ us" <<<"$out" | grep -vq "ERROR" ||
     { echo "FAIL: no result for $b" >&2; exit 1; }
+  # One call's median and tail, in microseconds, next to the mean.
+  grep -E "^$b +[0-9.]+ us" <<<"$out" | grep -qE "p50_us=[0-9.]+k? .*p99_us=[0-9.]+" ||
+    { echo "FAIL: no percentiles for $b" >&2; exit 1; }
 done
 if "$bin/recsys-surfaces-bench" --model_dir="$work/none" >/dev/null 2>&1; then
   echo "FAIL: a missing model was accepted" >&2
