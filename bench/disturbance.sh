@@ -10,7 +10,9 @@
 #              bench/serving_bench.sh caches in build/bench-models)
 #   QPS        the fixed rate (default 800, about half this machine's max)
 #   VARIANT    none cpu19 cpuidle rollback19 rollbackidle cp19 cat19 memidle
-#              allocidle (default: all, with none first and last)
+#              allocidle swap (default: all, with none first and last).
+#              swap: the server swaps between two copies of the version
+#              four times, 3 s apart (it polls the store every second)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="$repo/build/bin"
@@ -18,7 +20,7 @@ model="${1:-$repo/build/bench-models/demo-u100000-t100000-f64-e40-i5}"
 qps="${2:-800}"
 shift $(($# > 2 ? 2 : $#))
 variants=("$@")
-[ ${#variants[@]} -gt 0 ] || variants=(none cpu19 cpuidle rollback19 rollbackidle cp19 cat19 memidle allocidle none)
+[ ${#variants[@]} -gt 0 ] || variants=(none cpu19 cpuidle rollback19 rollbackidle cp19 cat19 memidle allocidle swap none)
 [ -f "$model/CURRENT" ] || { echo "disturbance: no model in $model (run bench/serving_bench.sh once)" >&2; exit 2; }
 
 work="$(mktemp -d)"
@@ -32,9 +34,11 @@ version="$(tr -d '[:space:]' <"$model/CURRENT")"
 src="$model/versions/$version"
 mkdir -p "$work/store/versions"
 cp -a "$src" "$work/store/versions/$version"
+second=v999999
+cp -a "$src" "$work/store/versions/$second"
 cp "$model/CURRENT" "$work/store/"
 "$bin/recsys-server" --model_dir="$work/store" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 \
-  --reload_interval_seconds=0 >"$work/server.log" 2>&1 &
+  --reload_interval_seconds=1 >"$work/server.log" 2>&1 &
 server_pid=$!
 until grep -q event=server_started "$work/server.log"; do
   kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
@@ -78,6 +82,11 @@ for variant in "${variants[@]}"; do
       for _ in 1 2 3 4 5; do
         "${prio[@]}" "$bin/recsys-train" rollback --model_dir="$work/store" --version="$version" >/dev/null
         sleep 1
+      done ;;
+    swap)
+      for v in "$second" "$version" "$second" "$version"; do
+        chrt --idle 0 "$bin/recsys-train" rollback --model_dir="$work/store" --version="$v" >/dev/null
+        sleep 3
       done ;;
     cp19) for i in 1 2 3 4 5; do nice -n 19 cp -a "$src" "$work/copy$i"; sleep 1; done ;;
     cat19) for _ in 1 2 3 4 5; do find "$src" -type f -exec nice -n 19 cat {} + >/dev/null; sleep 1; done ;;
