@@ -16,6 +16,8 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libssl-dev
   libabsl-dev libeigen3-dev librocksdb-dev
+  # recsys-server's allocator (server/allocator.h).
+  libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # Track index: hnswlib serves; FAISS is linked only by the index benchmark
   # (bench/), as a peer to measure against.

@@ -1,12 +1,7 @@
 // recsys-server: serves the model store's current version over gRPC.
-#include <sys/prctl.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -17,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/logging.h"
+#include "server/allocator.h"
 #include "server/server.h"
 
 ABSL_FLAG(std::string, model_dir, "",
@@ -77,40 +73,6 @@ ABSL_FLAG(bool, allow_insecure, false,
           "Allow plaintext gRPC on a non-loopback --listen address (without "
           "TLS only 127.0.0.0/8, [::1] and localhost are allowed).");
 
-ABSL_FLAG(bool, malloc_huge_pages, true,
-          "Back the allocator's large blocks with transparent huge pages "
-          "(glibc tunable glibc.malloc.hugetlb=1; the server re-executes "
-          "itself once to set it, unless GLIBC_TUNABLES already names it). A "
-          "model load then maps 512 times fewer pages: on the benchmark "
-          "machine it took half the time and slowed the requests served "
-          "meanwhile less.");
-
-namespace {
-
-// Sets glibc's malloc tunable for transparent huge pages and re-executes
-// this binary (same pid, arguments and descriptors), since glibc reads its
-// tunables only at start. Returns when it did not re-execute: the tunable
-// was set (to anything) by whoever started the server, or exec failed.
-void ReexecWithMallocHugePages(char** argv) {
-  constexpr char kTunable[] = "glibc.malloc.hugetlb";
-  const char* tunables = std::getenv("GLIBC_TUNABLES");
-  if (tunables != nullptr && std::strstr(tunables, kTunable) != nullptr) {
-    return;
-  }
-  const std::string value = tunables == nullptr || *tunables == '\0'
-                                ? absl::StrCat(kTunable, "=1")
-                                : absl::StrCat(tunables, ":", kTunable, "=1");
-  ::setenv("GLIBC_TUNABLES", value.c_str(), 1);
-  ::execv("/proc/self/exe", argv);
-  const int error = errno;
-  ::unsetenv("GLIBC_TUNABLES");
-  if (tunables != nullptr) ::setenv("GLIBC_TUNABLES", tunables, 1);
-  recsys::core::Log(recsys::core::LogLevel::kWarning, "malloc_huge_pages",
-                    {{"error", std::strerror(error)}});
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   absl::FlagsUsageConfig usage_config;
   // --help lists this binary's own flags, not those of linked libraries.
@@ -124,11 +86,6 @@ int main(int argc, char** argv) {
       "Usage: recsys-server --model_dir=DIR [--listen=127.0.0.1:50051] "
       "[--metrics_listen=127.0.0.1:9464]");
   absl::ParseCommandLine(argc, argv);
-  if (absl::GetFlag(FLAGS_malloc_huge_pages)) ReexecWithMallocHugePages(argv);
-  // A re-execution through /proc/self/exe names the process "exe"; give it
-  // back the name it was started with, for top, ps -C and pgrep -x.
-  const char* slash = std::strrchr(argv[0], '/');
-  ::prctl(PR_SET_NAME, slash == nullptr ? argv[0] : slash + 1, 0, 0, 0);
   using recsys::core::LogLevel;
   std::optional<LogLevel> level =
       recsys::core::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
@@ -137,6 +94,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   recsys::core::SetMinLogLevel(*level);
+  recsys::core::Log(LogLevel::kInfo, "allocator",
+                    {{"allocator", recsys::server::AllocatorDescription()}});
   if (absl::GetFlag(FLAGS_model_dir).empty()) {
     std::fprintf(stderr, "--model_dir is required (see --help)\n");
     return 2;

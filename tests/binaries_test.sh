@@ -61,10 +61,8 @@ set -e
 "$bin/recsys-train" train --model_dir="$work/gate" "${small[@]}" --demo_events=3 --force |
   grep -q "published v000002" || fail "--force did not publish"
 
-# Serve on free ports; the server logs the ports it bound. The caller's own
-# glibc tunable must survive the server's re-execution with its huge-page one.
-GLIBC_TUNABLES=glibc.malloc.tcache_count=16 \
-  "$bin/recsys-server" --model_dir="$work/models" --listen=127.0.0.1:0 \
+# Serve on free ports; the server logs the ports it bound.
+"$bin/recsys-server" --model_dir="$work/models" --listen=127.0.0.1:0 \
   --metrics_listen=127.0.0.1:0 --reload_interval_seconds=1 \
   --event_log_dir="$work/events" >"$work/server.log" 2>&1 &
 server_pid=$!
@@ -77,18 +75,13 @@ grpc_port="$(grep -o 'grpc_port=[0-9]*' "$work/server.log" | cut -d= -f2)"
 metrics_port="$(grep -o 'metrics_port=[0-9]*' "$work/server.log" | cut -d= -f2)"
 [ -n "$grpc_port" ] || fail "no grpc port in the log"
 cli=("$bin/recsys-cli" "--target=127.0.0.1:$grpc_port")
-# --malloc_huge_pages (default): the server re-executed itself, same pid,
-# with glibc's huge-page tunable added to what it was started with.
-# glibc splits GLIBC_TUNABLES in place at start (each ':' becomes a NUL), so
-# /proc/PID/environ shows the tunables as separate entries; look for each.
-tunables="$(tr '\0' '\n' <"/proc/$server_pid/environ" | grep '^\(GLIBC_TUNABLES=\)\?glibc\.' || true)"
-for want in glibc.malloc.hugetlb=1 glibc.malloc.tcache_count=16; do
-  grep -qE "^(GLIBC_TUNABLES=)?$want\$" <<<"$tunables" ||
-    fail "the server runs without $want in GLIBC_TUNABLES (has '$tunables')"
-done
-# The re-execution keeps the process name (top, ps -C, pgrep -x).
-[ "$(cat "/proc/$server_pid/comm")" = recsys-server ] ||
-  fail "the server's process name is '$(cat "/proc/$server_pid/comm")'"
+# The log names the allocator; a server linked with jemalloc runs it with
+# the options server/allocator.cc sets.
+grep -q "event=allocator" "$work/server.log" || fail "no allocator in the log"
+if ldd "$bin/recsys-server" | grep -q libjemalloc; then
+  grep "event=allocator" "$work/server.log" | grep -q 'jemalloc .*thp:always background_thread:true' ||
+    fail "jemalloc without its options: $(grep event=allocator "$work/server.log")"
+fi
 
 "${cli[@]}" health | grep -q SERVING || fail "health"
 "${cli[@]}" model-info | grep -q "v000002" || fail "model-info"
