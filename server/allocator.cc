@@ -14,11 +14,15 @@
 //   be fast (the system's THP mode is often "madvise": these ask for them).
 // - dirty_decay_ms: freed pages are kept 30 s before they are returned, so
 //   that the next model load refills them instead of faulting in new ones.
+// - oversize_threshold:0: blocks of 8 MiB and more would otherwise come from
+//   an arena of their own that returns them to the system as soon as they
+//   are freed. Start-up of the 1M x 1M model, 7 alternated pairs: median
+//   2.7 s without that arena, 3.1 s with it (glibc's malloc: 2.4 s).
 extern "C" {
 // NOLINTNEXTLINE: the name and type are jemalloc's interface.
 const char* malloc_conf =
     "background_thread:true,thp:always,metadata_thp:always,"
-    "dirty_decay_ms:30000,muzzy_decay_ms:0";
+    "dirty_decay_ms:30000,muzzy_decay_ms:0,oversize_threshold:0";
 }
 #endif
 
