@@ -5,14 +5,14 @@
 # per variant, and 2 s into each load a disturbance starts beside it.
 # Prints one line per variant with the load's p50/p90/p99/p99.9.
 #
-# Usage: bench/disturbance.sh [MODEL_DIR] [QPS] [VARIANT...]
+# Usage: [RECSYS_SERVER=BINARY] bench/disturbance.sh [MODEL_DIR] [QPS] [VARIANT...]
 #   MODEL_DIR  a store holding a 100k x 100k demo model (default: the one
 #              bench/serving_bench.sh caches in build/bench-models)
 #   QPS        the fixed rate (default 800, about half this machine's max)
 #   VARIANT    none cpu19 cpuidle rollback19 rollbackidle cp19 cat19 memidle
 #              allocidle swap (default: all, with none first and last).
 #              swap: the server swaps between two copies of the version
-#              four times, 3 s apart (it polls the store every second)
+#              four times, each awaited, 2 s apart
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="$repo/build/bin"
@@ -30,27 +30,10 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-version="$(tr -d '[:space:]' <"$model/CURRENT")"
+# shellcheck source=bench/serve_copy.sh
+source "$repo/bench/serve_copy.sh"
+serve_copy "$model" "$work" "$qps"
 src="$model/versions/$version"
-mkdir -p "$work/store/versions"
-cp -a "$src" "$work/store/versions/$version"
-second=v999999
-cp -a "$src" "$work/store/versions/$second"
-cp "$model/CURRENT" "$work/store/"
-"$bin/recsys-server" --model_dir="$work/store" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 \
-  --reload_interval_seconds=1 >"$work/server.log" 2>&1 &
-server_pid=$!
-until grep -q event=server_started "$work/server.log"; do
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-  sleep 0.05
-done
-port="$(grep -o 'grpc_port=[0-9]*' "$work/server.log" | cut -d= -f2)"
-info="$("$bin/recsys-cli" --target="127.0.0.1:$port" --json model-info)"
-count() { python3 -c 'import json, sys; print(int(json.loads(sys.argv[1])[sys.argv[2]]))' "$info" "$1"; }
-loadgen=("$bin/recsys-loadgen" --target="127.0.0.1:$port" --users="$(count num_users)"
-  --tracks="$(count num_tracks)" --artists="$(count num_artists)" --deadline_ms=1000 --json
-  --mix=recommend:1 --qps="$qps" --concurrency=64)
-"${loadgen[@]}" --duration_s=5 >/dev/null  # warm-up
 
 # Two of `cmd` at once for 2 s, five times, 0.5 s apart.
 twice() {
@@ -84,10 +67,7 @@ for variant in "${variants[@]}"; do
         sleep 1
       done ;;
     swap)
-      for v in "$second" "$version" "$second" "$version"; do
-        chrt --idle 0 "$bin/recsys-train" rollback --model_dir="$work/store" --version="$v" >/dev/null
-        sleep 3
-      done ;;
+      for v in "$second" "$version" "$second" "$version"; do swap_to "$v"; sleep 2; done ;;
     cp19) for i in 1 2 3 4 5; do nice -n 19 cp -a "$src" "$work/copy$i"; sleep 1; done ;;
     cat19) for _ in 1 2 3 4 5; do find "$src" -type f -exec nice -n 19 cat {} + >/dev/null; sleep 1; done ;;
     *) echo "disturbance: unknown variant $variant" >&2; exit 2 ;;

@@ -33,26 +33,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-version="$(tr -d '[:space:]' <"$model/CURRENT")"
-second=v999999
-mkdir -p "$work/store/versions"
-cp -a "$model/versions/$version" "$work/store/versions/$version"
-cp -a "$model/versions/$version" "$work/store/versions/$second"
-cp "$model/CURRENT" "$work/store/"
-"${RECSYS_SERVER:-$bin/recsys-server}" --model_dir="$work/store" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 \
-  --reload_interval_seconds=1 "$@" >"$work/server.log" 2>&1 &
-server_pid=$!
-until grep -q event=server_started "$work/server.log"; do
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-  sleep 0.05
-done
-port="$(grep -o 'grpc_port=[0-9]*' "$work/server.log" | cut -d= -f2)"
-info="$("$bin/recsys-cli" --target="127.0.0.1:$port" --json model-info)"
-count() { python3 -c 'import json, sys; print(int(json.loads(sys.argv[1])[sys.argv[2]]))' "$info" "$1"; }
-loadgen=("$bin/recsys-loadgen" --target="127.0.0.1:$port" --users="$(count num_users)"
-  --tracks="$(count num_tracks)" --artists="$(count num_artists)" --deadline_ms=1000 --json
-  --mix=recommend:1 --qps="$qps" --concurrency=64)
-"${loadgen[@]}" --duration_s=4 >/dev/null  # warm-up
+# shellcheck source=bench/serve_copy.sh
+source "$repo/bench/serve_copy.sh"
+serve_copy "$model" "$work" "$qps" "$@"
 
 # The load runs until SIGINT, 1 s after the last swap.
 "${loadgen[@]}" --duration_s=120 >"$work/load.json" &
@@ -62,14 +45,8 @@ if [ "${TRACE:-0}" = 1 ]; then
   perf_pid=$!
 fi
 sleep 1
-loaded=1  # the start-up's own model_loaded line
 for v in "$second" "$version" "$second"; do
-  chrt --idle 0 "$bin/recsys-train" rollback --model_dir="$work/store" --version="$v" >/dev/null
-  loaded=$((loaded + 1))
-  for _ in $(seq 300); do
-    [ "$(grep -c event=model_loaded "$work/server.log")" -ge "$loaded" ] && break
-    sleep 0.1
-  done
+  swap_to "$v"
   sleep 1
 done
 kill -INT "$load_pid"
@@ -84,7 +61,7 @@ python3 -c 'import json, sys
 r = json.load(open(sys.argv[1])); l = r["latency_ms"]
 print("Recommend at %s QPS with 3 swaps: p50 %.2f ms  p90 %.2f  p99 %.2f  p99.9 %.2f  errors %d  not sent %d" % (
     sys.argv[2], l["p50"], l["p90"], l["p99"], l["p99.9"], r["errors"], r["skipped"]))' "$work/load.json" "$qps"
-echo "server's loads: $(grep event=model_loaded "$work/server.log" | tail -n +2 | grep -o 'seconds=[0-9.]*' | tr '\n' ' ')"
+echo "server's loads: $(grep event=model_loaded "$serve_log" | tail -n +2 | grep -o 'seconds=[0-9.]*' | tr '\n' ' ')"
 if [ "${TRACE:-0}" = 1 ]; then
   # timehist prints, per switch-out, the wait before this run (col 4), the
   # scheduling delay (col 5), the state left in (col 7) and the kernel stack;
@@ -99,5 +76,5 @@ if [ "${TRACE:-0}" = 1 ]; then
       }
       END {
         for (k in sum) if (k != "") printf "callback threads blocked in %-28s %5d times, %8.1f ms in all, longest %6.2f ms\n", k, n[k], sum[k], top[k]
-      }' | sort -t, -k2 -rn
+      }' | sort -k8,8 -rn
 fi
