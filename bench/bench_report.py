@@ -11,6 +11,10 @@
   bench_report.py closed-recommend-qps FACTS.tsv
       The closed loop's Recommend QPS (the median round's), for the fixed
       rate that follows it.
+  bench_report.py call-windows CALLS.csv PUBLICATIONS.json
+      One load's calls (recsys-loadgen --calls_out) cut by the publications'
+      windows ([start, end] in Unix seconds each): latency of the calls
+      scheduled inside the windows, between them, and per window, as JSON.
   bench_report.py check-serving REPORT.json
       The smoke test's checks: every field present, every phase without
       failed RPCs, every version swapped in under load. Exit 1 with the
@@ -19,7 +23,9 @@
 Standard library only.
 """
 
+import csv
 import json
+import math
 import os
 import sys
 
@@ -62,6 +68,60 @@ def ratio(a, b):
     return round(a / b, 4) if a is not None and b else None
 
 
+# Calls scheduled in a load's first half second (the channel's set-up) are
+# in no window.
+WARMUP_MS = 500
+
+
+def latency_summary(calls):
+    """calls: (latency_ms or None, code) -> counts and nearest-rank quantiles
+    of the calls that were sent (a call not sent at the in-flight cap has no
+    latency: counted apart, as recsys-loadgen's own report does)."""
+    sent = sorted(lat for lat, _ in calls if lat is not None)
+    out = {"calls": len(sent),
+           "not_sent": sum(1 for lat, _ in calls if lat is None),
+           "failed": sum(1 for lat, code in calls
+                         if lat is not None and code != "OK")}
+    for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)):
+        out[f"{name}_ms"] = (sent[max(math.ceil(q * len(sent)) - 1, 0)]
+                             if sent else None)
+    out["max_ms"] = sent[-1] if sent else None
+    return out
+
+
+def call_windows(calls_path, publications_path):
+    with open(publications_path) as f:
+        publications = json.load(f)
+    with open(calls_path) as f:
+        head = f.readline()
+        prefix = "# recsys-loadgen calls start_unix_ms="
+        if not head.startswith(prefix):
+            raise SystemExit(f"{calls_path}: not a recsys-loadgen calls file")
+        start_ms = int(head[len(prefix):])
+        rows = list(csv.DictReader(f))
+    spans = [(p["window"][0] * 1000 - start_ms, p["window"][1] * 1000 - start_ms)
+             for p in publications]
+    during = [[] for _ in spans]
+    between = []
+    for row in rows:
+        at = float(row["scheduled_ms"])
+        if at < WARMUP_MS:
+            continue
+        call = (float(row["latency_ms"]) if row["latency_ms"] else None,
+                row["code"])
+        inside = [i for i, (a, b) in enumerate(spans) if a <= at < b]
+        (during[inside[0]] if inside else between).append(call)
+    result = {
+        "during": latency_summary([c for w in during for c in w]),
+        "between": latency_summary(between),
+        "per_window": [latency_summary(w) for w in during],
+        "windows_s": [round((b - a) / 1000, 3) for a, b in spans],
+    }
+    result["p99_during_over_between"] = ratio(result["during"]["p99_ms"],
+                                              result["between"]["p99_ms"])
+    return result
+
+
 def add_derived(r):
     closed = r.get("closed_loop")
     if closed:
@@ -84,7 +144,15 @@ def add_derived(r):
         reload["failed_rpcs"] = lg["errors"]
         reload["skipped"] = lg["skipped"]
         reload["codes"] = lg["codes"]
-        reload["p99_ms"] = lg["latency_ms"]["p99"]
+        reload["load_p99_ms"] = lg["latency_ms"]["p99"]
+        # The target's numbers: p99 of the calls scheduled while a version
+        # was published and swapped in, against the same load between the
+        # swaps, against the fixed-rate phase (minutes earlier) and against
+        # the control's publication windows (no swap).
+        windows = reload["windows"]
+        reload["p99_ms"] = windows["during"]["p99_ms"]
+        reload["between_p99_ms"] = windows["between"]["p99_ms"]
+        reload["p99_over_between"] = windows["p99_during_over_between"]
         reload["versions_served"] = len(reload["swaps"])
         steady = r.get("fixed_rate", {}).get("report")
         reload["steady_p99_ms"] = steady["latency_ms"]["p99"] if steady else None
@@ -92,7 +160,7 @@ def add_derived(r):
                                           reload["steady_p99_ms"])
         control = reload.get("control")
         if control:
-            reload["control_p99_ms"] = control["report"]["latency_ms"]["p99"]
+            reload["control_p99_ms"] = control["windows"]["during"]["p99_ms"]
             reload["p99_over_control"] = ratio(reload["p99_ms"],
                                                reload["control_p99_ms"])
     return r
@@ -205,9 +273,20 @@ def serving_table(r):
                  else " (WARNING: the load ended before the last swap)")),
             (phase, "failed RPCs", f"{errors(rl['report'])} of "
              f"{num(rl['requests'])}"),
-            (phase, "recommend p99 during swaps / steady p99",
+            (phase, "recommend p99 during swaps / between them (same load)",
+             f"{ms(rl['p99_ms'])} / {ms(rl['between_p99_ms'])} = "
+             f"{num(rl['p99_over_between'], 2)}x"),
+            (phase, "recommend p99 during swaps / steady p99 (fixed rate)",
              f"{ms(rl['p99_ms'])} / {ms(rl['steady_p99_ms'])} = "
              f"{num(rl['p99_over_steady'], 2)}x"),
+            (phase, "p99 per swap window (window length)",
+             ", ".join(f"{ms(w['p99_ms'])} ({secs(t)})" for w, t in zip(
+                 rl["windows"]["per_window"], rl["windows"]["windows_s"]))),
+            (phase, "calls during swaps / between them (not sent)",
+             f"{num(rl['windows']['during']['calls'])} "
+             f"({num(rl['windows']['during']['not_sent'])}) / "
+             f"{num(rl['windows']['between']['calls'])} "
+             f"({num(rl['windows']['between']['not_sent'])})"),
             (phase, "publication (recsys-train), mean / max",
              spread("publish_s")),
             (phase, "published -> served, mean / max", spread("visible_s")),
@@ -217,10 +296,14 @@ def serving_table(r):
         control = rl.get("control")
         if control:
             rows += [
-                (phase, "control (same trainings, no swap): recommend",
+                (phase, "control (same publications, no swap): recommend",
                  f"{lat(control['report'], ('p50', 'p99', 'p99.9'))}; "
                  f"{errors(control['report'])}"),
-                (phase, "recommend p99 during swaps / control p99",
+                (phase, "control: p99 during publications / between them",
+                 f"{ms(control['windows']['during']['p99_ms'])} / "
+                 f"{ms(control['windows']['between']['p99_ms'])} = "
+                 f"{num(control['windows']['p99_during_over_between'], 2)}x"),
+                (phase, "recommend p99 during swaps / control's during publications",
                  f"{ms(rl['p99_ms'])} / {ms(rl['control_p99_ms'])} = "
                  f"{num(rl['p99_over_control'], 2)}x"),
             ]
@@ -264,7 +347,8 @@ REQUIRED = {
     "closed_loop": ["health", "recommend", "recommend_over_health"],
     "fixed_rate": ["target_qps", "report"],
     "reload": ["versions_published", "versions_served", "failed_rpcs",
-               "codes", "p99_ms", "steady_p99_ms", "p99_over_steady", "swaps",
+               "codes", "p99_ms", "between_p99_ms", "p99_over_between",
+               "steady_p99_ms", "p99_over_steady", "swaps", "windows",
                "swaps_inside_load", "control", "control_p99_ms",
                "p99_over_control"],
 }
@@ -306,6 +390,19 @@ def check_serving(r):
         problems.append("reload: the load ended before the last swap")
     if rl["requests"] == 0:
         problems.append("reload: no requests")
+    for name, w in (("reload", rl["windows"]),
+                    ("reload control", rl["control"]["windows"])):
+        if w["during"]["calls"] == 0 or w["between"]["calls"] == 0:
+            problems.append(f"{name}: calls during / between the "
+                            f"publications: {w['during']['calls']} / "
+                            f"{w['between']['calls']}")
+        if len(w["per_window"]) != rl["versions_published"]:
+            problems.append(f"{name}: {len(w['per_window'])} windows")
+        sent = w["during"]["calls"] + w["between"]["calls"]
+        if w["during"]["failed"] + w["between"]["failed"] != 0 or sent > (
+                rl["requests"] if name == "reload"
+                else rl["control"]["report"]["requests"]):
+            problems.append(f"{name}: windows {w}")
     control = rl["control"]["report"]
     if control["requests"] == 0 or control["errors"] != 0:
         problems.append(f"reload control: {control['requests']} requests, "
@@ -315,7 +412,8 @@ def check_serving(r):
 
 def main(argv):
     if len(argv) < 2 or argv[1] not in ("serving", "growth", "check-serving",
-                                        "closed-recommend-qps"):
+                                        "closed-recommend-qps",
+                                        "call-windows"):
         sys.exit(__doc__)
     out = None
     args = []
@@ -324,6 +422,9 @@ def main(argv):
             out = a[len("--out="):]
         else:
             args.append(a)
+    if argv[1] == "call-windows":
+        print(json.dumps(call_windows(args[0], args[1]), sort_keys=True))
+        return 0
     if argv[1] == "closed-recommend-qps":
         print(add_derived(read_facts(args[0]))["closed_loop"]["recommend"]["qps"])
         return 0

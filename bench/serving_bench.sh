@@ -24,12 +24,14 @@ Phases (--phases, comma separated, in this order; default all):
            for --duration_s: recommend p50/p99/p99.9 (the steady p99)
   reload   the same fixed-rate load while --reload_versions new versions are
            published one after another with recsys-train into the served store
-           (the server polls it every --reload_interval_s; each is awaited):
-           failed RPCs and p99 during the swaps against the steady p99. The
+           (the server polls it every --reload_interval_s; each is awaited),
+           with quiet spells as long as a swap between them: failed RPCs, and
+           p99 of the calls scheduled during the swaps against the calls of
+           the same load between them (and against the steady p99). The
            publications (idle scheduling class) share this machine with the
            server, so first the same ones run under the same load into a
-           store nobody serves (the control): its p99 is their part without
-           any swap
+           store nobody serves (the control): its p99 during publications is
+           their part without any swap
 The server always starts (warm) even without `startup`; `fixed` and `reload`
 need `closed` or --fixed_qps.
 
@@ -471,6 +473,7 @@ if want reload; then
   publish() {
     local dir="$1" seed="$2" t0 t1 out last src
     t0="$(now)"
+    publish_start="$t0"
     if [ "$reload_source" = train ]; then
       out="$(train_demo "$dir" "$seed" "${reload_train_flags[@]}" 2>&1)" ||
         { echo "$out" >&2; die "publication failed"; }
@@ -528,24 +531,33 @@ if want reload; then
   publish "$serve_dir" 1000
   fact reload.calibration_publish_s "$publish_s"
   pace_s="$visible_s"
-  lead_s=1
-  # The loads below run from lead_s before the first publication to lead_s
-  # after the last one is in, when SIGINT stops them; their --duration_s is
-  # only a bound (ten times the calibration's pace).
-  load_s="$(awk -v n="$reload_versions" -v p="$publish_s" -v v="$visible_s" -v r="$reload_interval_s" -v lead="$lead_s" \
-    'BEGIN { w = (v > r) ? v : r; d = 2 * lead + 10 * n * (p + w); d = (d > 3600) ? 3600 : d; printf "%d", (d == int(d)) ? d : int(d) + 1 }')"
+  # Each publication's window runs from its start to settle_s after the
+  # server serves it (the first calls on the new version included); then the
+  # load runs quiet_s without any publication, about as long as a window, so
+  # that the same load has both: p99 during the windows against p99 between
+  # them is the swaps' part, measured in one run on the same machine at the
+  # same moment. The load starts quiet_s before the first publication and
+  # ends quiet_s after the last window (SIGINT); its --duration_s is only a
+  # bound (ten times the calibration's pace).
+  settle_s=1
+  quiet_s="$(awk -v p="$publish_s" -v v="$visible_s" -v s="$settle_s" \
+    'BEGIN { w = p + v + s; printf "%.3f", s + ((w > 2) ? w : 2) }')"
+  load_s="$(awk -v n="$reload_versions" -v p="$publish_s" -v v="$visible_s" -v r="$reload_interval_s" -v q="$quiet_s" \
+    'BEGIN { w = (v > r) ? v : r; d = q + 10 * n * (p + w + q); d = (d > 3600) ? 3600 : d; printf "%d", (d == int(d)) ? d : int(d) + 1 }')"
+  fact reload.quiet_s "$quiet_s"
 
   # loaded_publications NAME DIR: the fixed-rate load (report NAME.json)
   # while --reload_versions versions are published into DIR; sets
   # publications (JSON list) and inside (whether the load outlasted them).
   loaded_publications() {
-    local name="$1" dir="$2" entries=() server_load i status=0
+    local name="$1" dir="$2" entries=() server_load i status=0 window_end
     "$bin_dir/recsys-loadgen" "${loadgen_args[@]}" --duration_s="$load_s" "${fixed_args[@]}" \
-      >"$work_dir/$name.json" 2>"$work_dir/$name.err" &
+      --calls_out="$work_dir/$name-calls.csv" >"$work_dir/$name.json" 2>"$work_dir/$name.err" &
     loadgen_pid=$!
-    sleep "$lead_s"
+    sleep "$quiet_s"
     for i in $(seq 1 "$reload_versions"); do
       publish "$dir" $((1000 + i))
+      window_end="$(calc "$(now) + $settle_s")"
       server_load=""
       if [ "$dir" = "$serve_dir" ]; then
         server_load="$(grep "event=model_loaded version=$published " "$work_dir/server.log" |
@@ -554,16 +566,19 @@ if want reload; then
       else
         log "$name: $published published in $publish_s s (not served)"
       fi
-      entries+=("{\"version\":\"$published\",\"publish_s\":$publish_s,\"visible_s\":${visible_s:-null},\"server_load_s\":${server_load:-null}}")
+      entries+=("{\"version\":\"$published\",\"publish_s\":$publish_s,\"visible_s\":${visible_s:-null},\"server_load_s\":${server_load:-null},\"window\":[$publish_start,$window_end]}")
+      sleep "$quiet_s"
     done
     # Still sending when the last version was in: the load covered them all.
-    sleep "$lead_s"
     if kill -INT "$loadgen_pid" 2>/dev/null; then inside=true; else inside=false; fi
     [ "$inside" = true ] || log "WARNING: $name: the load ended before the last publication: its numbers miss some"
     wait "$loadgen_pid" || status=$?
     loadgen_pid=""
     [ "$status" -eq 0 ] || die "recsys-loadgen failed (status $status): $(cat "$work_dir/$name.err")"
     publications="[$(IFS=,; echo "${entries[*]}")]"
+    echo "$publications" >"$work_dir/$name-publications.json"
+    python3 "$script_dir/bench_report.py" call-windows "$work_dir/$name-calls.csv" \
+      "$work_dir/$name-publications.json" >"$work_dir/$name-windows.json"
   }
 
   # Control: the same publications into a store nobody serves, so that the
@@ -572,18 +587,18 @@ if want reload; then
   settle
   log "reload control: recommend at $fixed_qps QPS while $reload_versions versions are published elsewhere"
   loaded_publications reload-control "$work_dir/control-models"
-  echo "$publications" >"$work_dir/control-publications.json"
   fact reload.control.report "@$work_dir/reload-control.json"
-  fact reload.control.publications "@$work_dir/control-publications.json"
+  fact reload.control.publications "@$work_dir/reload-control-publications.json"
+  fact reload.control.windows "@$work_dir/reload-control-windows.json"
   fact reload.control.inside_load "$inside"
   rm -rf "$work_dir/control-models"
 
   settle
   log "reload: recommend at $fixed_qps QPS while $reload_versions versions are published and swapped in"
   loaded_publications reload "$serve_dir"
-  echo "$publications" >"$work_dir/swaps.json"
   fact reload.versions_published "$reload_versions"
-  fact reload.swaps "@$work_dir/swaps.json"
+  fact reload.swaps "@$work_dir/reload-publications.json"
+  fact reload.windows "@$work_dir/reload-windows.json"
   fact reload.swaps_inside_load "$inside"
   fact reload.target_qps "$fixed_qps"
   fact reload.load_s "$(json_get "$work_dir/reload.json" duration_s)"

@@ -25,17 +25,28 @@
 // tracks tr000000.., artists ar000000.. (at least six digits); with --users,
 // --tracks and --artists equal to the demo sizes every id exists.
 //
+// --calls_out=FILE also writes every scheduled call, one CSV line each, so
+// that a benchmark can cut one load into windows (e.g. around model swaps):
+//   # recsys-loadgen calls start_unix_ms=<wall clock of the load's start>
+//   scheduled_ms,latency_ms,rpc,code
+// scheduled_ms is the call's scheduled start after the load's start;
+// latency_ms is empty, rpc "-" and code NOT_SENT for a call skipped at the
+// in-flight cap (its kind is drawn only when it is sent).
+//
 // Plaintext gRPC only (a loopback or otherwise trusted network).
-// Exit codes: 0 the run completed (whatever the RPCs answered); 2 bad flags.
+// Exit codes: 0 the run completed (whatever the RPCs answered); 1 writing
+// --calls_out failed; 2 bad flags (or a --calls_out that cannot be created).
 // Latency percentiles come from a log-scale histogram (about 1% resolution).
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <iterator>
 #include <map>
@@ -89,6 +100,10 @@ ABSL_FLAG(int, count, 20, "Items asked per call.");
 ABSL_FLAG(int, deadline_ms, 1000, "Deadline of each call, in milliseconds.");
 ABSL_FLAG(uint64_t, seed, 1, "Seed of the id and RPC choices.");
 ABSL_FLAG(bool, json, false, "Print the report as one JSON object.");
+ABSL_FLAG(std::string, calls_out, "",
+          "Also write every scheduled call to this CSV file: scheduled_ms "
+          "(after the load's start, whose wall clock the first line gives), "
+          "latency_ms, rpc, code (NOT_SENT: skipped at the in-flight cap).");
 
 namespace {
 
@@ -207,6 +222,7 @@ struct Config {
   std::chrono::milliseconds deadline{1000};
   uint64_t seed = 1;
   std::string health_service;
+  std::FILE* calls_out = nullptr;  // --calls_out, or null
 };
 
 // One call in flight; deleted by its completion callback.
@@ -279,6 +295,14 @@ class LoadGenerator {
   void Run() {
     start_ = SteadyClock::now();
     end_ = start_ + config_.duration;
+    if (config_.calls_out != nullptr) {
+      const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch());
+      std::fprintf(config_.calls_out,
+                   "# recsys-loadgen calls start_unix_ms=%lld\n"
+                   "scheduled_ms,latency_ms,rpc,code\n",
+                   static_cast<long long>(wall.count()));
+    }
     if (config_.qps > 0) {
       RunFixedRate();
     } else {
@@ -367,6 +391,7 @@ class LoadGenerator {
         absl::MutexLock lock(&mu_);
         if (in_flight_ >= config_.concurrency) {
           ++skipped_;
+          WriteCall(scheduled, nullptr, "-", "NOT_SENT");
           continue;
         }
       }
@@ -480,6 +505,7 @@ class LoadGenerator {
         absl::MutexLock lock(&mu_);
         latency_.Add(
             std::chrono::duration<double, std::micro>(now - scheduled).count());
+        WriteCall(scheduled, &now, RpcName(rpc), code);
         ++codes_[code];
         ++by_rpc_[RpcName(rpc)];
         last_done_ = std::max(last_done_, now);
@@ -488,6 +514,21 @@ class LoadGenerator {
       }
       if (again) Send(now);
     }));
+  }
+
+  // One line of --calls_out: `done` is null for a call that was not sent.
+  void WriteCall(SteadyClock::time_point scheduled,
+                 const SteadyClock::time_point* done, const char* rpc,
+                 const std::string& code) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (config_.calls_out == nullptr) return;
+    using Ms = std::chrono::duration<double, std::milli>;
+    const double at = Ms(scheduled - start_).count();
+    if (done == nullptr) {
+      std::fprintf(config_.calls_out, "%.3f,,%s,%s\n", at, rpc, code.c_str());
+    } else {
+      std::fprintf(config_.calls_out, "%.3f,%.3f,%s,%s\n", at,
+                   Ms(*done - scheduled).count(), rpc, code.c_str());
+    }
   }
 
   const Config config_;
@@ -566,10 +607,29 @@ int main(int argc, char** argv) {
   config.seed = absl::GetFlag(FLAGS_seed);
   config.health_service = absl::GetFlag(FLAGS_health_service);
 
+  const std::string calls_out = absl::GetFlag(FLAGS_calls_out);
+  std::FILE* calls_file = nullptr;
+  if (!calls_out.empty()) {
+    calls_file = std::fopen(calls_out.c_str(), "w");
+    config.calls_out = calls_file;
+    if (calls_file == nullptr) {
+      return Usage(absl::StrCat("--calls_out: cannot write \"", calls_out,
+                                "\": ", std::strerror(errno)));
+    }
+  }
+
   std::signal(SIGINT, RequestStop);
   std::signal(SIGTERM, RequestStop);
   LoadGenerator generator(std::move(config));
   generator.Run();
   generator.Report(absl::GetFlag(FLAGS_json));
+  if (calls_file != nullptr) {
+    const bool failed = std::ferror(calls_file) != 0;
+    if (std::fclose(calls_file) != 0 || failed) {
+      std::fprintf(stderr, "--calls_out: writing \"%s\" failed\n",
+                   calls_out.c_str());
+      return 1;
+    }
+  }
   return 0;
 }

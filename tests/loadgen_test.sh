@@ -87,4 +87,30 @@ for mode in --qps=200 --concurrency=4; do
   python3 -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(not (0.5 < r["duration_s"] < 60 and r["requests"] > 0 and r["errors"] == 0))' "$r" ||
     fail "report after SIGINT ($mode): $r"
 done
+
+# --calls_out: one line per scheduled call, matching the report's counts;
+# the in-flight cap of 1 at 2,000 QPS leaves some calls not sent.
+r="$("${lg[@]}" --target="127.0.0.1:$port" --mix=recommend:1,health:1 --qps=2000 \
+  --concurrency=1 --calls_out="$work/calls.csv")"
+python3 - "$r" "$work/calls.csv" <<'PY' || fail "--calls_out does not match the report $r"
+import csv, json, re, sys
+report = json.loads(sys.argv[1])
+with open(sys.argv[2]) as f:
+    head = f.readline()
+    assert re.fullmatch(r"# recsys-loadgen calls start_unix_ms=\d{13}\n", head), head
+    rows = list(csv.DictReader(f))
+sent = [r for r in rows if r["code"] != "NOT_SENT"]
+skipped = [r for r in rows if r["code"] == "NOT_SENT"]
+assert len(sent) == report["requests"], (len(sent), report)
+assert len(skipped) == report["skipped"] > 0, (len(skipped), report)
+assert all(r["latency_ms"] == "" and r["rpc"] == "-" for r in skipped)
+assert {r["rpc"] for r in sent} == {"recommend", "health"}, {r["rpc"] for r in sent}
+assert all(r["code"] == "OK" and float(r["latency_ms"]) > 0 for r in sent)
+at = sorted(float(r["scheduled_ms"]) for r in rows)
+assert 0 <= at[0] < 1 and 900 < at[-1] < 1000, (at[0], at[-1])
+PY
+if "$bin/recsys-loadgen" --duration_s=1 --calls_out="$work/no/such/dir/calls.csv" 2>"$work/bad.err"; then
+  fail "an unwritable --calls_out was accepted"
+fi
+grep -q -- '--calls_out: cannot write' "$work/bad.err" || fail "unwritable --calls_out: $(cat "$work/bad.err")"
 echo "loadgen_test: ok"
