@@ -16,6 +16,9 @@
 # serves it (30 s at most).
 # Needs: bin (the build's bin/ directory).
 
+# shellcheck source=bench/await_line.sh
+source "$(dirname "${BASH_SOURCE[0]}")/await_line.sh"
+
 serve_copy() {
   local model="$1" work="$2" qps="$3"
   shift 3
@@ -44,14 +47,11 @@ serve_copy() {
 }
 
 swap_to() {
-  local loaded
-  loaded=$(($(grep -c event=model_loaded "$serve_log") + 1))
+  local offset
+  offset="$(file_size "$serve_log")"
   chrt --idle 0 "$bin/recsys-train" rollback --model_dir="$(dirname "$serve_log")/store" \
     --version="$1" >/dev/null
-  for _ in $(seq 300); do
-    [ "$(grep -c event=model_loaded "$serve_log")" -ge "$loaded" ] && return 0
-    sleep 0.1
-  done
+  await_line "$serve_log" "$offset" "event=model_loaded version=$1 " 30 >/dev/null && return 0
   echo "serve_copy: the server did not swap to $1 within 30 s" >&2
   return 1
 }

@@ -97,6 +97,8 @@ log() { echo "serving_bench: $*" >&2; }
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$script_dir/.." && pwd)"
+# shellcheck source=bench/await_line.sh
+source "$script_dir/await_line.sh"
 
 bin_dir="$repo/build/bin"
 cache_dir="$repo/build/bench-models"
@@ -461,17 +463,19 @@ if want reload; then
   # validation) runs in the idle scheduling class, as a batch job sharing a
   # server's machine should (on a real deployment it runs elsewhere): at
   # nice 19 alone it still takes the CPU from a waking request thread for
-  # milliseconds. The swap itself is waited for in the server's log, not by
-  # starting a gRPC client (a process start at full priority) every 50 ms.
+  # milliseconds. The swap itself is waited for in the server's log by one
+  # idle-class process (bench/await_line.sh), not by starting a gRPC client
+  # or a grep (a process start at full priority) every 50 ms; and under the
+  # loads, this script itself runs in the idle class (loaded_publications).
   background=(chrt --idle 0)
   train_cmd=("${background[@]}" "$bin_dir/recsys-train")
-  served() { grep -q "event=model_loaded version=$1 " "$work_dir/server.log"; }
   # publish DIR SEED: one new version into DIR; sets published and publish_s.
   # Into the served store it then waits until the server serves it (sets
   # visible_s: end of publication -> served); elsewhere it sleeps as long as
   # the calibration's swap took, to keep the same pace.
   publish() {
-    local dir="$1" seed="$2" t0 t1 out last src
+    local dir="$1" seed="$2" t0 t1 out last src offset line
+    offset="$(file_size "$work_dir/server.log")"
     t0="$(now)"
     publish_start="$t0"
     if [ "$reload_source" = train ]; then
@@ -502,18 +506,16 @@ if want reload; then
     publish_s="$(calc "$t1 - $t0")"
     if [ "$dir" != "$serve_dir" ]; then
       sleep "$pace_s"
-      visible_s=""
+      visible_s="" server_load=""
       return
     fi
-    local deadline=$((EPOCHSECONDS + 60 + reload_interval_s * 3 + start_timeout_s))
-    until served "$published"; do
-      if grep -q "event=model_refused.*version=$published" "$work_dir/server.log"; then
-        die "the server refused $published: $(grep model_refused "$work_dir/server.log" | tail -n 1)"
-      fi
-      [ "$EPOCHSECONDS" -lt "$deadline" ] || die "the server did not swap to $published"
-      sleep 0.05
-    done
+    line="$(await_line "$work_dir/server.log" "$offset" \
+      "event=model_loaded version=$published |event=model_refused.* version=$published( |\$)" \
+      $((60 + reload_interval_s * 3 + start_timeout_s)))" ||
+      die "the server did not swap to $published"
+    [[ "$line" == *event=model_loaded* ]] || die "the server refused $published: $line"
     visible_s="$(calc "$(now) - $t1")"
+    server_load="$(grep -o 'seconds=[0-9.]*' <<<"$line" | cut -d= -f2)"
   }
   if [ "$reload_source" = prebuilt ]; then
     log "reload: training $reload_versions versions beforehand (not under load)"
@@ -550,33 +552,40 @@ if want reload; then
   # while --reload_versions versions are published into DIR; sets
   # publications (JSON list) and inside (whether the load outlasted them).
   loaded_publications() {
-    local name="$1" dir="$2" entries=() server_load i status=0 window_end
+    local name="$1" dir="$2" status=0
     "$bin_dir/recsys-loadgen" "${loadgen_args[@]}" --duration_s="$load_s" "${fixed_args[@]}" \
       --calls_out="$work_dir/$name-calls.csv" >"$work_dir/$name.json" 2>"$work_dir/$name.err" &
     loadgen_pid=$!
-    sleep "$quiet_s"
-    for i in $(seq 1 "$reload_versions"); do
-      publish "$dir" $((1000 + i))
-      window_end="$(calc "$(now) + $settle_s")"
-      server_load=""
-      if [ "$dir" = "$serve_dir" ]; then
-        server_load="$(grep "event=model_loaded version=$published " "$work_dir/server.log" |
-          grep -o 'seconds=[0-9.]*' | cut -d= -f2)"
-        log "$name: $published published in $publish_s s, served $visible_s s later"
-      else
-        log "$name: $published published in $publish_s s (not served)"
-      fi
-      entries+=("{\"version\":\"$published\",\"publish_s\":$publish_s,\"visible_s\":${visible_s:-null},\"server_load_s\":${server_load:-null},\"window\":[$publish_start,$window_end]}")
+    # The publications, the waits and this script's own commands run in a
+    # subshell in the idle scheduling class, so that nothing of the
+    # benchmark's takes the CPU from the server or the load generator.
+    (
+      chrt --idle -p 0 "$BASHPID" >/dev/null
+      entries=()
       sleep "$quiet_s"
-    done
+      for i in $(seq 1 "$reload_versions"); do
+        publish "$dir" $((1000 + i))
+        window_end="$(calc "$(now) + $settle_s")"
+        if [ "$dir" = "$serve_dir" ]; then
+          log "$name: $published published in $publish_s s, served $visible_s s later"
+        else
+          log "$name: $published published in $publish_s s (not served)"
+        fi
+        entries+=("{\"version\":\"$published\",\"publish_s\":$publish_s,\"visible_s\":${visible_s:-null},\"server_load_s\":${server_load:-null},\"window\":[$publish_start,$window_end]}")
+        sleep "$quiet_s"
+      done
+      echo "[$(IFS=,; echo "${entries[*]}")]" >"$work_dir/$name-publications.json"
+    ) || status=$?
+    if [ "$status" -ne 0 ]; then
+      kill -TERM "$loadgen_pid" 2>/dev/null || true
+      exit "$status"
+    fi
     # Still sending when the last version was in: the load covered them all.
     if kill -INT "$loadgen_pid" 2>/dev/null; then inside=true; else inside=false; fi
     [ "$inside" = true ] || log "WARNING: $name: the load ended before the last publication: its numbers miss some"
     wait "$loadgen_pid" || status=$?
     loadgen_pid=""
     [ "$status" -eq 0 ] || die "recsys-loadgen failed (status $status): $(cat "$work_dir/$name.err")"
-    publications="[$(IFS=,; echo "${entries[*]}")]"
-    echo "$publications" >"$work_dir/$name-publications.json"
     python3 "$script_dir/bench_report.py" call-windows "$work_dir/$name-calls.csv" \
       "$work_dir/$name-publications.json" >"$work_dir/$name-windows.json"
   }
