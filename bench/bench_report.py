@@ -311,7 +311,8 @@ def serving_table(r):
     out += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     host = r.get("host", {})
     out.append("")
-    out.append(f"commit {r.get('commit')}, {host.get('nproc')} CPUs, load "
+    flags = f", server flags {r['server_flags']}" if r.get("server_flags") else ""
+    out.append(f"commit {r.get('commit')}{flags}, {host.get('nproc')} CPUs, load "
                f"average {host.get('loadavg_start')} at the start, "
                f"{host.get('loadavg_end')} at the end")
     return "\n".join(out)

@@ -76,6 +76,8 @@ Load:
 
 Other:
   --bin_dir=DIR        the binaries (default <repo>/build/bin)
+  --server_flag=FLAG   pass FLAG to every recsys-server started (repeatable;
+                       e.g. --server_flag=--retain_freed_memory=false)
   --phases=LIST        default startup,closed,fixed,reload
   --out=FILE           write the JSON report here
   --work_dir=DIR       scratch space, kept (default: a new temporary
@@ -108,6 +110,7 @@ duration_s=30 warmup_s=3 concurrency=16 fixed_qps=0 max_in_flight=64 rounds=3
 deadline_ms=1000 reload_versions=5 reload_interval_s=1 start_timeout_s=900
 evict=auto phases="startup,closed,fixed,reload" out="" work_dir="" keep_work=0
 reload_source=prebuilt
+server_flags=()
 
 for arg in "$@"; do
   case "$arg" in
@@ -118,6 +121,9 @@ for arg in "$@"; do
       case "$name" in
         bin_dir | cache_dir | model_dir | out | work_dir | phases | evict)
           printf -v "$name" '%s' "$value" ;;
+        server_flag)
+          [[ "$value" == --* ]] || die "--server_flag takes a flag, e.g. --server_flag=--user_cache_mb=64"
+          server_flags+=("$value") ;;
         reload_source)
           [[ "$value" =~ ^(prebuilt|train)$ ]] || die "--reload_source must be prebuilt or train"
           reload_source="$value" ;;
@@ -203,6 +209,7 @@ print(v)' "$@"
 fact host.nproc "$(nproc)"
 fact host.loadavg_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 fact commit "$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)"
+fact server_flags "${server_flags[*]}"
 fact started_at "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
 # --- the model ----------------------------------------------------------------
@@ -325,7 +332,7 @@ start_server() {
   t0="$(now)"
   "$bin_dir/recsys-server" --model_dir="$serve_dir" --listen=127.0.0.1:0 \
     --metrics_listen=127.0.0.1:0 --reload_interval_seconds="$reload_interval_s" \
-    >"$logf" 2>&1 &
+    "${server_flags[@]}" >"$logf" 2>&1 &
   server_pid=$!
   ln -sf "$logf" "$work_dir/server.log"
   deadline=$((EPOCHSECONDS + start_timeout_s))

@@ -13,10 +13,36 @@
 
 #include <string>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
 namespace recsys::server {
 
 // "jemalloc <version>" with the options in effect, or "libc malloc".
 std::string AllocatorDescription();
+
+// With `retain` true, memory the server frees is kept mapped for reuse and
+// never returned to the system (jemalloc's dirty_decay_ms -1, in every
+// arena): a replaced model version's memory holds the next version, so a
+// model load maps almost no new pages, and the RSS stays at its peak (two
+// versions; the server reserves them at start: ServerOptions::
+// reserve_swap_memory). With false, freed pages go back after about 30 s.
+// Fresh pages are what a swap cost the requests: on this project's virtual
+// machines, memory returned to the system is given back to the host (free
+// page reporting), and faulting it in again costs 10-50x more than
+// reusing it (docs/BENCHMARKS.md, "model swaps under load"). True when freed
+// memory is now retained; false with `retain` false, and on libc malloc
+// (sanitizer builds), where it does nothing. An error when jemalloc refuses.
+absl::StatusOr<bool> RetainFreedMemory(bool retain);
+
+// Binds the calling thread to the model arena, a jemalloc arena of its own
+// that only threads loading model versions allocate from (created on the
+// first call, with the decay RetainFreedMemory set). Every version's memory
+// then comes from one arena, so a load reuses what any earlier version freed,
+// whichever threads loaded them; request threads share no arena lock with a
+// loader running in the idle scheduling class. Does nothing on libc malloc;
+// an error when jemalloc refuses.
+absl::Status UseModelArena();
 
 }  // namespace recsys::server
 

@@ -62,6 +62,30 @@ absl::Status ModelHolder::Refresh() {
   return absl::OkStatus();
 }
 
+absl::Status ModelHolder::ReserveSwapMemory() {
+  absl::MutexLock load_lock(&load_mu_);
+  const std::shared_ptr<const core::ServingModel> served = Get();
+  if (served == nullptr) {
+    return absl::FailedPreconditionError("no model is served");
+  }
+  const std::string& version = served->metadata().version;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    ASSIGN_OR_RETURN(std::unique_ptr<core::ModelVersion> opened,
+                     store_->OpenVersion(version));
+    ASSIGN_OR_RETURN(std::shared_ptr<const core::ServingModel> copy,
+                     core::ServingModel::Create(std::move(opened), serving_));
+  }  // freed here: the allocator keeps it for the next load
+  core::Log(
+      core::LogLevel::kInfo, "swap_memory_reserved",
+      {{"version", version},
+       {"seconds",
+        absl::StrFormat("%.3f", std::chrono::duration<double>(
+                                    std::chrono::steady_clock::now() - start)
+                                    .count())}});
+  return absl::OkStatus();
+}
+
 void ModelHolder::Retire(std::shared_ptr<const core::ServingModel> old) {
   // Freeing a large model (its hash maps, graphs and matrices) takes tens
   // of milliseconds: done here, on the (background) caller's thread, once

@@ -41,6 +41,13 @@ class ModelHolder {
   // refused. A refused version is retried only after CURRENT changes again.
   [[nodiscard]] absl::Status Refresh();
 
+  // Loads the served version once more and frees it: with an allocator that
+  // keeps freed memory (server/allocator.h), the memory of a second version
+  // is then ready before the first swap needs it, so that swap maps no new
+  // pages either. FAILED_PRECONDITION when nothing is served; the load's
+  // error when it fails (the served version is not touched either way).
+  [[nodiscard]] absl::Status ReserveSwapMemory();
+
   // How long Refresh() waits for the requests still on a replaced model
   // before it lets the last of them free it.
   static constexpr std::chrono::seconds kRetireWait{10};

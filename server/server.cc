@@ -69,6 +69,7 @@ absl::StatusOr<std::unique_ptr<RecsysServer>> RecsysServer::Start(
   std::unique_ptr<RecsysServer> s(new RecsysServer());
   storage::RocksDbStoreOptions store_options;
   store_options.block_cache_bytes = options.user_cache_bytes;
+  store_options.loader_thread_init = options.loader_thread_init;
   ASSIGN_OR_RETURN(s->store_, storage::RocksDbModelStore::Open(
                                   options.model_dir, store_options));
   ASSIGN_OR_RETURN(s->metrics_, ServerMetrics::Start(options.metrics_address));
@@ -174,8 +175,11 @@ absl::StatusOr<std::unique_ptr<RecsysServer>> RecsysServer::Start(
   s->UpdateHealth();
   if (options.reload_interval > absl::ZeroDuration()) {
     s->reloader_ =
-        std::thread([srv = s.get(), interval = options.reload_interval] {
-          srv->ReloadLoop(interval);
+        std::thread([srv = s.get(), interval = options.reload_interval,
+                     init = options.loader_thread_init,
+                     reserve = options.reserve_swap_memory] {
+          if (init) init();
+          srv->ReloadLoop(interval, reserve);
         });
   }
   core::Log(core::LogLevel::kInfo, "server_started",
@@ -195,11 +199,17 @@ void RecsysServer::UpdateHealth() {
   health->SetServingStatus(kServiceName, serving);
 }
 
-void RecsysServer::ReloadLoop(absl::Duration interval) {
+void RecsysServer::ReloadLoop(absl::Duration interval, bool reserve) {
   // Loading a new version in the background must not take CPU from the
   // requests being served. On a server with no idle CPU at all, new
   // versions therefore wait until some is left.
   LowerReloaderPriority();
+  if (reserve && models_->Get() != nullptr) {
+    if (absl::Status reserved = models_->ReserveSwapMemory(); !reserved.ok()) {
+      core::Log(core::LogLevel::kWarning, "swap_memory_reserved",
+                {{"error", reserved.message()}});
+    }
+  }
   absl::MutexLock lock(&mu_);
   for (;;) {
     const auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

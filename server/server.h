@@ -27,6 +27,13 @@ struct ServerOptions {
   std::string metrics_address = "127.0.0.1:9464";  // port 0 picks a free one
   // How often the store's CURRENT pointer is checked; 0 disables reloads.
   absl::Duration reload_interval = absl::Seconds(10);
+  // Called first on the reloader thread and on every thread a model load
+  // starts; recsys-server binds them to its model arena (server/allocator.h).
+  std::function<void()> loader_thread_init;
+  // After start, the reloader loads the served version once more in the
+  // background and frees it (ModelHolder::ReserveSwapMemory), so that the
+  // first swap reuses that memory; for an allocator that keeps freed memory.
+  bool reserve_swap_memory = false;
   // Bytes of RocksDB block cache for user vectors and histories.
   int64_t user_cache_bytes = 256 << 20;
   // When to serve two-stage and how wide the index searches are.
@@ -89,7 +96,8 @@ class RecsysServer {
 
  private:
   RecsysServer() = default;
-  void ReloadLoop(absl::Duration interval);
+  // `reserve`: ModelHolder::ReserveSwapMemory() first (in the idle class).
+  void ReloadLoop(absl::Duration interval, bool reserve);
   void UpdateHealth();
 
   std::unique_ptr<storage::RocksDbModelStore> store_;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <system_error>
 #include <thread>
@@ -294,11 +295,13 @@ class RocksDbModelVersion : public core::ModelVersion {
   // `tables` holds the catalog's string tables (genres, sub-genres, market
   // sets); tracks and artists are read by LoadTrackSide().
   RocksDbModelVersion(std::unique_ptr<OpenDb> db, core::ModelMetadata metadata,
-                      core::Catalog tables, fs::path path)
+                      core::Catalog tables, fs::path path,
+                      std::function<void()> loader_thread_init)
       : db_(std::move(db)),
         metadata_(std::move(metadata)),
         tables_(std::move(tables)),
-        path_(std::move(path)) {}
+        path_(std::move(path)),
+        loader_thread_init_(std::move(loader_thread_init)) {}
 
   const core::ModelMetadata& metadata() const override { return metadata_; }
 
@@ -319,6 +322,7 @@ class RocksDbModelVersion : public core::ModelVersion {
     std::vector<std::thread> threads;
     for (size_t i = 0; i < files.size(); ++i) {
       threads.emplace_back([&, i] {
+        if (loader_thread_init_) loader_thread_init_();
         loaded[i] =
             core::HnswIndex::Load((dir / files[i].first).string(), ef_search);
       });
@@ -422,7 +426,8 @@ class RocksDbModelVersion : public core::ModelVersion {
   std::unique_ptr<OpenDb> db_;
   core::ModelMetadata metadata_;
   core::Catalog tables_;
-  fs::path path_;  // the version's directory
+  fs::path path_;                             // the version's directory
+  std::function<void()> loader_thread_init_;  // RocksDbStoreOptions'
 };
 
 absl::StatusOr<core::TrackSide> RocksDbModelVersion::LoadTrackSide() const {
@@ -835,7 +840,8 @@ RocksDbModelStore::OpenVersion(absl::string_view version) const {
   ASSIGN_OR_RETURN(core::ModelMetadata metadata,
                    ReadMetadata(**db, version, &tables));
   return std::unique_ptr<core::ModelVersion>(new RocksDbModelVersion(
-      *std::move(db), std::move(metadata), std::move(tables), path));
+      *std::move(db), std::move(metadata), std::move(tables), path,
+      options_.loader_thread_init));
 }
 
 absl::Status RocksDbModelStore::SetCurrent(absl::string_view version) {

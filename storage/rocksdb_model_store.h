@@ -27,6 +27,7 @@
 #define RECSYS_STORAGE_ROCKSDB_MODEL_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,9 @@ struct RocksDbStoreOptions {
   int64_t block_cache_bytes = 256 << 20;
   // Users written per WriteBatch while publishing.
   int publish_batch_users = 10000;
+  // Called first on every thread a version's load starts (one per index);
+  // recsys-server binds them to its model arena (server/allocator.h).
+  std::function<void()> loader_thread_init;
 };
 
 // The block cache's counters since the store was opened.

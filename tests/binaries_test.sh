@@ -76,11 +76,24 @@ metrics_port="$(grep -o 'metrics_port=[0-9]*' "$work/server.log" | cut -d= -f2)"
 [ -n "$grpc_port" ] || fail "no grpc port in the log"
 cli=("$bin/recsys-cli" "--target=127.0.0.1:$grpc_port")
 # The log names the allocator; a server linked with jemalloc runs it with
-# the options server/allocator.cc sets.
+# the options server/allocator.cc sets, keeping freed memory unless
+# --retain_freed_memory=false.
 grep -q "event=allocator" "$work/server.log" || fail "no allocator in the log"
 if ldd "$bin/recsys-server" | grep -q libjemalloc; then
-  grep "event=allocator" "$work/server.log" | grep -q 'jemalloc .*thp:always background_thread:true' ||
+  grep "event=allocator" "$work/server.log" |
+    grep -q 'jemalloc .*thp:always background_thread:true dirty_decay_ms:-1' ||
     fail "jemalloc without its options: $(grep event=allocator "$work/server.log")"
+  # The allocator is set up before the flags are checked: no model needed.
+  "$bin/recsys-server" --retain_freed_memory=false >"$work/release.log" 2>&1 || true
+  grep "event=allocator" "$work/release.log" | grep -q 'dirty_decay_ms:30000' ||
+    fail "--retain_freed_memory=false: $(cat "$work/release.log")"
+  # ... and reserves a second version's memory in the background.
+  for _ in $(seq 1 200); do
+    grep -q "event=swap_memory_reserved version=v000002 " "$work/server.log" && break
+    sleep 0.05
+  done
+  grep -q "event=swap_memory_reserved version=v000002 " "$work/server.log" ||
+    fail "no swap memory reserved: $(cat "$work/server.log")"
 fi
 
 "${cli[@]}" health | grep -q SERVING || fail "health"

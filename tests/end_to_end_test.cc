@@ -2,6 +2,7 @@
 // RocksDB store, a real server loads it on a free loopback port, every RPC is
 // called through a real channel, a newly published version is swapped in,
 // and the Prometheus endpoint is scraped over HTTP.
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -478,6 +479,48 @@ TEST_F(IndexedServingTest, ServesThroughTheIndexesAndCountsTheUserCache) {
                 Metric("recsys_user_cache_misses_total"),
             0);
   EXPECT_EQ(Metric("recsys_user_cache_capacity_bytes"), 256 << 20);
+}
+
+// With reserve_swap_memory the reloader loads the served version once more
+// after start (so that an allocator keeping freed memory has a second
+// version's worth ready for the first swap), on threads that pass through
+// loader_thread_init like every load's, and the served model stays as it
+// was. Without it, no load happens until a version is published.
+TEST(SwapMemoryTest, TheReloaderLoadsTheServedVersionOnceMore) {
+  auto store =
+      storage::RocksDbModelStore::Open(testing::FreshTempDir("swap-memory"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Publish(testing::IndexedSmallTrainedModel()).ok());
+  server::ModelHolder empty(store->get(), nullptr);
+  EXPECT_EQ(empty.ReserveSwapMemory().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  // Threads through loader_thread_init: the first load's index loaders,
+  // the reloader, and with the reserve the index loaders once more.
+  const auto loader_threads = [&](bool reserve) {
+    std::atomic<int> threads{0};
+    server::ServerOptions options = testing::LoopbackOptions((*store)->root());
+    options.reload_interval = absl::Milliseconds(50);
+    options.serving.exhaustive_max_tracks = 0;
+    options.loader_thread_init = [&threads] { ++threads; };
+    options.reserve_swap_memory = reserve;
+    auto server = server::RecsysServer::Start(options);
+    EXPECT_TRUE(server.ok()) << server.status();
+    if (!server.ok()) return -1;
+    // Ten polls of an unchanged store, at least: nothing more is loaded.
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // Joins the reloader, so its reserve (if any) has finished.
+    (*server)->Shutdown(absl::Seconds(1));
+    const std::shared_ptr<const core::ServingModel> served =
+        (*server)->models().Get();
+    EXPECT_NE(served, nullptr);
+    if (served != nullptr) EXPECT_EQ(served->metadata().version, "v000001");
+    return threads.load();
+  };
+  const int without = loader_threads(false);
+  const int with = loader_threads(true);
+  ASSERT_GE(without, 2) << "no index loader or no reloader went through it";
+  EXPECT_EQ(with, 2 * without - 1);
 }
 
 TEST_F(IndexedServingTest, VersionWithACorruptIndexIsRefused) {
