@@ -229,6 +229,10 @@ def serving_table(r):
     if s.get("server_rss_mib") is not None:
         rows.append(("start-up", "server RSS when SERVING",
                      f"{num(s['server_rss_mib'])} MiB"))
+    if s.get("warm_reserve_s") not in (None, ""):
+        rows.append(("start-up", "swap memory reserved in the background (launch -> done)",
+                     f"{secs(s['warm_reserve_s'])}; RSS then "
+                     f"{num(s['server_rss_reserved_mib'])} MiB"))
     c = r.get("closed_loop")
     if c:
         phase = f"closed loop, {p['concurrency']} in flight, {p['duration_s']} s"

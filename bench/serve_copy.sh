@@ -7,7 +7,7 @@
 # current version into WORK_DIR/store twice (as itself and as v999999, so
 # that the server can be swapped between them), starts the server there
 # (RECSYS_SERVER names another binary; the store is polled every second),
-# sends 5 s of warm-up load, and sets:
+# waits for its swap memory reserve, sends 5 s of warm-up load, and sets:
 #   version, second  the two versions' names
 #   server_pid       the server's pid (the caller kills it)
 #   loadgen          recsys-loadgen's command for Recommend at QPS, 64 in
@@ -37,6 +37,12 @@ serve_copy() {
     sleep 0.05
   done
   local port info
+  # A server that keeps freed memory reserves a second version's in the
+  # background after start: awaited, so that no measurement sees it.
+  if grep -q "event=allocator .*dirty_decay_ms:-1" "$serve_log"; then
+    await_line "$serve_log" 0 "event=swap_memory_reserved" 300 >/dev/null ||
+      { echo "serve_copy: the server reserved no swap memory within 300 s" >&2; exit 1; }
+  fi
   port="$(grep -o 'grpc_port=[0-9]*' "$serve_log" | cut -d= -f2)"
   info="$("$bin/recsys-cli" --target="127.0.0.1:$port" --json model-info)"
   count() { python3 -c 'import json, sys; print(int(json.loads(sys.argv[1])[sys.argv[2]]))' "$info" "$1"; }

@@ -320,11 +320,17 @@ EOF
 }
 
 # --- the server -------------------------------------------------------------------
+# rss_mib PID FIELD: VmRSS (now) or VmHWM (peak) of a process, in MiB.
+rss_mib() { awk -v f="$2:" '$1 == f {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+
 # start_server LABEL: launches recsys-server on free loopback ports and waits
 # until it is SERVING. Sets server_pid, grpc_port, start_s (launch -> the
 # server announced itself; health is SERVING from then on), health_s (launch
 # -> a recsys-cli health check answered SERVING; adds the client's own start)
-# and server_load_s (the model load the server timed itself).
+# server_load_s (the model load the server timed itself) and serving_rss_mib.
+# A server that keeps freed memory then reserves a second version's in the
+# background (event=swap_memory_reserved): awaited, so that no phase measures
+# it; sets reserve_s (launch -> reserved) and reserved_rss_mib, else empty.
 start_server() {
   local label="$1" t0 deadline line
   local logf="$work_dir/server-$label.log"
@@ -348,6 +354,15 @@ start_server() {
     die "the server announced itself but health is not SERVING"
   health_s="$(calc "$(now) - $t0")"
   server_load_s="$(grep -m1 "event=model_loaded" "$logf" | grep -o 'seconds=[0-9.]*' | cut -d= -f2)"
+  serving_rss_mib="$(rss_mib "$server_pid" VmRSS)"
+  reserve_s="" reserved_rss_mib=""
+  if grep -q "event=allocator .*dirty_decay_ms:-1" "$logf"; then
+    line="$(await_line "$logf" 0 "event=swap_memory_reserved" "$start_timeout_s")" ||
+      die "recsys-server did not reserve its swap memory within $start_timeout_s s"
+    [[ "$line" != *error=* ]] || log "the server could not reserve its swap memory: $line"
+    reserve_s="$(calc "$(now) - $t0")"
+    reserved_rss_mib="$(rss_mib "$server_pid" VmRSS)"
+  fi
 }
 
 stop_server() {
@@ -378,9 +393,6 @@ if want startup; then
   stop_server
 fi
 
-# rss_mib PID FIELD: VmRSS (now) or VmHWM (peak) of a process, in MiB.
-rss_mib() { awk -v f="$2:" '$1 == f {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
-
 # Everything from here on measures a machine that has been serving: the
 # whole model in the page cache. A start-up reads the track side only; the
 # users' records (vectors, histories, candidate lists) are read per request,
@@ -391,7 +403,9 @@ cat "${model_files[@]}" >/dev/null
 
 start_server warm
 fact startup.warm_start_s "$start_s"
-fact startup.server_rss_mib "$(rss_mib "$server_pid" VmRSS)"
+fact startup.server_rss_mib "$serving_rss_mib"
+fact startup.warm_reserve_s "$reserve_s"
+fact startup.server_rss_reserved_mib "$reserved_rss_mib"
 fact startup.warm_health_s "$health_s"
 fact startup.warm_server_load_s "$server_load_s"
 log "server on 127.0.0.1:$grpc_port (warm start-up $start_s s)"
