@@ -43,8 +43,8 @@ class ModelHolder {
 
   // Loads the served version once more and frees it: with an allocator that
   // keeps freed memory (server/allocator.h), the memory of a second version
-  // is then ready before the first swap needs it, so that swap maps no new
-  // pages either. FAILED_PRECONDITION when nothing is served; the load's
+  // is then ready before the first swap needs it, so that swap maps almost
+  // no new pages either. FAILED_PRECONDITION when nothing is served; the load's
   // error when it fails (the served version is not touched either way).
   [[nodiscard]] absl::Status ReserveSwapMemory();
 
