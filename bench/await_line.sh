@@ -9,6 +9,16 @@
 # from it. (A `grep` and a `sleep` every 50 ms at normal priority were about
 # 40 process starts a second, each holding a CPU for up to 4 ms: `perf sched`
 # showed them in front of the server's request threads during swaps.)
+# await_reserve LOG TIMEOUT_S: a recsys-server that keeps freed memory (its
+# event=allocator line says dirty_decay_ms:-1) loads its version once more
+# in the background after start to reserve a second version's memory
+# (event=swap_memory_reserved). Waits for that line and prints it; prints
+# nothing for a server that reserves nothing. Status 1 after TIMEOUT_S.
+await_reserve() {
+  grep -q "event=allocator .*dirty_decay_ms:-1" "$1" || return 0
+  await_line "$1" 0 "event=swap_memory_reserved" "$2"
+}
+
 await_line() {
   chrt --idle 0 python3 -c '
 import re, sys, time

@@ -39,10 +39,8 @@ serve_copy() {
   local port info
   # A server that keeps freed memory reserves a second version's in the
   # background after start: awaited, so that no measurement sees it.
-  if grep -q "event=allocator .*dirty_decay_ms:-1" "$serve_log"; then
-    await_line "$serve_log" 0 "event=swap_memory_reserved" 300 >/dev/null ||
-      { echo "serve_copy: the server reserved no swap memory within 300 s" >&2; exit 1; }
-  fi
+  await_reserve "$serve_log" 300 >/dev/null ||
+    { echo "serve_copy: the server reserved no swap memory within 300 s" >&2; exit 1; }
   port="$(grep -o 'grpc_port=[0-9]*' "$serve_log" | cut -d= -f2)"
   info="$("$bin/recsys-cli" --target="127.0.0.1:$port" --json model-info)"
   count() { python3 -c 'import json, sys; print(int(json.loads(sys.argv[1])[sys.argv[2]]))' "$info" "$1"; }

@@ -356,9 +356,9 @@ start_server() {
   server_load_s="$(grep -m1 "event=model_loaded" "$logf" | grep -o 'seconds=[0-9.]*' | cut -d= -f2)"
   serving_rss_mib="$(rss_mib "$server_pid" VmRSS)"
   reserve_s="" reserved_rss_mib=""
-  if grep -q "event=allocator .*dirty_decay_ms:-1" "$logf"; then
-    line="$(await_line "$logf" 0 "event=swap_memory_reserved" "$start_timeout_s")" ||
-      die "recsys-server did not reserve its swap memory within $start_timeout_s s"
+  line="$(await_reserve "$logf" "$start_timeout_s")" ||
+    die "recsys-server did not reserve its swap memory within $start_timeout_s s"
+  if [ -n "$line" ]; then
     [[ "$line" != *error=* ]] || log "the server could not reserve its swap memory: $line"
     reserve_s="$(calc "$(now) - $t0")"
     reserved_rss_mib="$(rss_mib "$server_pid" VmRSS)"

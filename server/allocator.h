@@ -29,10 +29,11 @@ std::string AllocatorDescription();
 // reserve_swap_memory). With false, freed pages go back after about 30 s.
 // Fresh pages are what a swap cost the requests: on this project's virtual
 // machines, memory returned to the system is given back to the host (free
-// page reporting), and faulting it in again costs 10-50x more than
-// reusing it (docs/BENCHMARKS.md, "model swaps under load"). True when freed
-// memory is now retained; false with `retain` false, and on libc malloc
-// (sanitizer builds), where it does nothing. An error when jemalloc refuses.
+// page reporting), and faulting it in again cost 9-17x more than reusing
+// it (bench/fresh_pages.py; docs/BENCHMARKS.md, "model swaps under load").
+// True when freed memory is now retained; false with `retain` false, and on
+// libc malloc (sanitizer builds), where it does nothing. An error when
+// jemalloc refuses.
 absl::StatusOr<bool> RetainFreedMemory(bool retain);
 
 // Binds the calling thread to the model arena, a jemalloc arena of its own
