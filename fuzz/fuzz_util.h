@@ -8,22 +8,30 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 namespace recsys::fuzz {
 
-// A directory of this process, created once, reused by every input.
+// A directory of this process, created once, reused by every input, and
+// removed when the fuzzer exits normally (a crash leaves it, beside the
+// input libFuzzer saves).
 inline const std::string& ScratchDir() {
   static const std::string* const dir = [] {
     auto* path = new std::string((std::filesystem::temp_directory_path() /
                                   absl::StrCat("recsys-fuzz-", ::getpid()))
                                      .string());
     std::filesystem::create_directories(*path);
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(ScratchDir(), ignored);
+    });
     return path;
   }();
   return *dir;

@@ -7,8 +7,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <system_error>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "core/in_memory_store.h"
 #include "gtest/gtest.h"
 
@@ -23,6 +27,39 @@ T ValueOrDie(absl::StatusOr<T> v, const char* what) {
   }
   return *std::move(v);
 }
+
+// The directories FreshTempDir made in this process. They go when the
+// process exits with no test failed; after a failure they stay, for a look
+// at what the test left.
+class MadeDirs {
+ public:
+  static MadeDirs& Get() {
+    static auto* const made = new MadeDirs;  // never destroyed: used at exit
+    return *made;
+  }
+
+  void Add(const std::filesystem::path& dir) {
+    absl::MutexLock lock(&mu_);
+    if (dirs_.empty()) std::atexit([] { Get().RemoveUnlessFailed(); });
+    dirs_.insert(dir);
+  }
+
+ private:
+  void RemoveUnlessFailed() {
+    const ::testing::UnitTest& unit = *::testing::UnitTest::GetInstance();
+    if (unit.failed_test_count() > 0 || unit.ad_hoc_test_result().Failed()) {
+      return;
+    }
+    absl::MutexLock lock(&mu_);
+    for (const std::filesystem::path& dir : dirs_) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+  }
+
+  absl::Mutex mu_;
+  std::set<std::filesystem::path> dirs_ ABSL_GUARDED_BY(mu_);
+};
 
 }  // namespace
 
@@ -91,6 +128,7 @@ std::string FreshTempDir(const std::string& name) {
       absl::StrCat("recsys-", name, "-", ::getpid());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  MadeDirs::Get().Add(dir);
   return dir.string();
 }
 

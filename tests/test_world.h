@@ -30,7 +30,8 @@ const std::shared_ptr<const core::ServingModel>& SmallServingModel(
     bool two_stage);
 
 // A new, empty directory under the test temp dir, unique to this process so
-// that tests running in parallel never share one.
+// that tests running in parallel never share one. Removed when the process
+// exits with every test passed; kept after a failure.
 std::string FreshTempDir(const std::string& name);
 
 // FreshTempDir named after the running test ("Suite_Name").
