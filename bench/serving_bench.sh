@@ -25,9 +25,12 @@ Phases (--phases, comma separated, in this order; default all):
   reload   the same fixed-rate load while --reload_versions new versions are
            published one after another with recsys-train into the served store
            (the server polls it every --reload_interval_s; each is awaited),
-           with quiet spells as long as a swap between them: failed RPCs, and
-           p99 of the calls scheduled during the swaps against the calls of
-           the same load between them (and against the steady p99). The
+           with quiet spells between them: failed RPCs, and p99 of the calls
+           scheduled during the swaps (from the moment a version is current
+           to 1 s after the server serves it) against the calls of the same
+           load between the publications (and against the steady p99); the
+           publications themselves (copy, validation) are cut out and
+           reported apart. The
            publications (idle scheduling class) share this machine with the
            server, so first the same ones run under the same load into a
            store nobody serves (the control): its p99 during publications is
@@ -490,7 +493,8 @@ if want reload; then
   # loads, this script itself runs in the idle class (loaded_publications).
   background=(chrt --idle 0)
   train_cmd=("${background[@]}" "$bin_dir/recsys-train")
-  # publish DIR SEED: one new version into DIR; sets published and publish_s.
+  # publish DIR SEED: one new version into DIR; sets published, publish_s,
+  # publish_start and current_at (when the version became current).
   # Into the served store it then waits until the server serves it (sets
   # visible_s: end of publication -> served); elsewhere it sleeps as long as
   # the calibration's swap took, to keep the same pace.
@@ -524,6 +528,7 @@ if want reload; then
         { echo "$out" >&2; die "making $published current failed"; }
     fi
     t1="$(now)"
+    current_at="$t1"
     publish_s="$(calc "$t1 - $t0")"
     if [ "$dir" != "$serve_dir" ]; then
       sleep "$pace_s"
@@ -554,12 +559,16 @@ if want reload; then
   publish "$serve_dir" 1000
   fact reload.calibration_publish_s "$publish_s"
   pace_s="$visible_s"
-  # Each publication's window runs from its start to settle_s after the
-  # server serves it (the first calls on the new version included); then the
-  # load runs quiet_s without any publication, about as long as a window, so
-  # that the same load has both: p99 during the windows against p99 between
-  # them is the swaps' part, measured in one run on the same machine at the
-  # same moment. The load starts quiet_s before the first publication and
+  # Each publication has two windows: its publication (the copy, or the
+  # trainer, and `rollback`'s validation, up to the moment the version is
+  # current: the publisher's work) and its swap (from then to settle_s after
+  # the server serves it, the first calls on the new version included: the
+  # server's work). Then the load runs quiet_s without any publication,
+  # about as long as both, so that the same load has all three: p99 during
+  # the swaps against p99 between the publications is the swaps' part (the
+  # target's ratio), and p99 during the publications against the same is
+  # the publisher's, measured in one run on the same machine at the same
+  # moment. The load starts quiet_s before the first publication and
   # ends quiet_s after the last window (SIGINT); its --duration_s is only a
   # bound (ten times the calibration's pace).
   settle_s=1
@@ -592,7 +601,7 @@ if want reload; then
         else
           log "$name: $published published in $publish_s s (not served)"
         fi
-        entries+=("{\"version\":\"$published\",\"publish_s\":$publish_s,\"visible_s\":${visible_s:-null},\"server_load_s\":${server_load:-null},\"window\":[$publish_start,$window_end]}")
+        entries+=("{\"version\":\"$published\",\"publish_s\":$publish_s,\"visible_s\":${visible_s:-null},\"server_load_s\":${server_load:-null},\"publication\":[$publish_start,$current_at],\"swap\":[$current_at,$window_end]}")
         sleep "$quiet_s"
       done
       echo "[$(IFS=,; echo "${entries[*]}")]" >"$work_dir/$name-publications.json"
