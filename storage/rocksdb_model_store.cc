@@ -236,14 +236,24 @@ rocksdb::ColumnFamilyOptions CfOptions(
     const std::shared_ptr<rocksdb::Cache>& cache, bool point_lookups) {
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
-  table.block_cache = cache;
   if (point_lookups) {
+    table.block_cache = cache;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     // The user tables' index and filter blocks grow with the number of
     // users: they go through the bounded block cache too, so the server's
     // memory does not (max_open_files bounds the table readers).
     table.cache_index_and_filter_blocks = true;
     table.cache_index_and_filter_blocks_with_high_priority = true;
+  } else {
+    // Read whole, once per load (BulkRead), by the reloader, which runs in
+    // the idle scheduling class: even a read that does not fill the cache
+    // looks every block up in it, under the mutex of one of its shards. A
+    // loader preempted inside that lock (any request waking on its CPU
+    // preempts it) kept the request threads that wanted the same shard
+    // waiting until the idle class got a CPU again: calls stalled for tens
+    // of milliseconds in the middle of loads (docs/BENCHMARKS.md, "Swaps
+    // cut apart from their publications"). These tables bypass the cache.
+    table.no_block_cache = true;
   }
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.compression = rocksdb::kNoCompression;
@@ -283,6 +293,7 @@ absl::StatusOr<std::unique_ptr<OpenDb>> OpenRocks(
 // read ahead in large pieces and not kept in the block cache, which the
 // server shares with the user lookups of the version it is serving (a load
 // would otherwise evict them, mid-swap, for blocks nobody reads again).
+// The tables read this way have no block cache at all (CfOptions).
 rocksdb::ReadOptions BulkRead() {
   rocksdb::ReadOptions read;
   read.fill_cache = false;
