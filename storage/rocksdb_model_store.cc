@@ -251,8 +251,8 @@ rocksdb::ColumnFamilyOptions CfOptions(
     // loader preempted inside that lock (any request waking on its CPU
     // preempts it) kept the request threads that wanted the same shard
     // waiting until the idle class got a CPU again: calls stalled for tens
-    // of milliseconds in the middle of loads (docs/BENCHMARKS.md, "Swaps
-    // cut apart from their publications"). These tables bypass the cache.
+    // of milliseconds in the middle of loads (docs/BENCHMARKS.md, "Loads
+    // that no longer touch the block cache"). These tables bypass the cache.
     table.no_block_cache = true;
   }
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));

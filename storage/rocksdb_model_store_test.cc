@@ -264,6 +264,31 @@ TEST(RocksDbModelStoreTest, DamagedCandidateListsAreDataLoss) {
   EXPECT_THAT(good->candidates, ElementsAre(9, 4));
 }
 
+// A load reads the track side whole on the idle-class reloader: it must not
+// take the block cache's shard mutexes, which the request threads' user
+// lookups share (storage/rocksdb_model_store.cc, CfOptions).
+TEST(RocksDbModelStoreTest, LoadingTheTrackSideLeavesTheBlockCacheAlone) {
+  auto store = RocksDbModelStore::Open(FreshDir("cache"));
+  ASSERT_TRUE(store.ok());
+  const core::TrainedModel& model = testing::SmallTrainedModel();
+  absl::StatusOr<std::string> version = (*store)->Publish(model);
+  ASSERT_TRUE(version.ok()) << version.status();
+  auto opened = (*store)->OpenVersion(*version);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+
+  const BlockCacheStats before = (*store)->CacheStats();
+  ASSERT_TRUE((*opened)->LoadTrackSide().ok());
+  const BlockCacheStats loaded = (*store)->CacheStats();
+  EXPECT_EQ(loaded.hits, before.hits);
+  EXPECT_EQ(loaded.misses, before.misses);
+  EXPECT_EQ(loaded.usage_bytes, before.usage_bytes);
+
+  // The user lookups do go through it.
+  ASSERT_TRUE((*opened)->GetUser(model.users[5].id).ok());
+  const BlockCacheStats looked_up = (*store)->CacheStats();
+  EXPECT_GT(looked_up.hits + looked_up.misses, loaded.hits + loaded.misses);
+}
+
 TEST(RocksDbModelStoreTest, VersionsAccumulateAndRollBack) {
   auto store = RocksDbModelStore::Open(FreshDir("versions"));
   ASSERT_TRUE(store.ok());
