@@ -59,6 +59,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "core/als.h"
+#include "core/mutexes.h"
 #include "core/sparse.h"
 #include "core/status_macros.h"
 
@@ -585,6 +586,7 @@ int Run() {
 }  // namespace recsys::bench
 
 int main(int argc, char** argv) {
+  recsys::core::DisableMutexDeadlockDetection();  // core/mutexes.h
   absl::FlagsUsageConfig usage_config;
   usage_config.contains_help_flags = [](absl::string_view file) {
     return absl::EndsWith(file, "bench/als_synth_bench.cc");

@@ -44,6 +44,7 @@
 #include "benchmark/benchmark.h"
 #include "core/demo_world.h"
 #include "core/model.h"
+#include "core/mutexes.h"
 #include "core/recommender.h"
 #include "core/track_index.h"
 #include "faiss/IndexFlat.h"
@@ -380,6 +381,7 @@ BENCHMARK_TEMPLATE(BM_Search, FaissFlatSearcher)
 }  // namespace
 
 int main(int argc, char** argv) {
+  recsys::core::DisableMutexDeadlockDetection();  // core/mutexes.h
   const bool flags_ok = recsys::bench::ParseOwnFlags(
       &argc, argv, "index_bench",
       [](absl::string_view name, const char* v) -> std::optional<bool> {

@@ -39,6 +39,7 @@
 #include "benchmark/benchmark.h"
 #include "core/demo_world.h"
 #include "core/model.h"
+#include "core/mutexes.h"
 #include "core/recommender.h"
 #include "storage/rocksdb_model_store.h"
 
@@ -222,6 +223,7 @@ BENCHMARK(BM_NowPlaying)->Unit(benchmark::kMicrosecond);
 }  // namespace
 
 int main(int argc, char** argv) {
+  recsys::core::DisableMutexDeadlockDetection();  // core/mutexes.h
   const bool flags_ok = recsys::bench::ParseOwnFlags(
       &argc, argv, "surfaces_bench",
       [](absl::string_view name, const char* v) -> std::optional<bool> {

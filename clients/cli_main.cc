@@ -31,6 +31,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "clients/cli_format.h"
+#include "core/mutexes.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -688,6 +689,7 @@ std::string FirstInapplicableFlag(const Command& command) {
 }  // namespace recsys::clients
 
 int main(int argc, char** argv) {
+  recsys::core::DisableMutexDeadlockDetection();  // core/mutexes.h
   namespace rc = recsys::clients;
   absl::SetProgramUsageMessage(rc::UsageMessage());
   // --help lists the flags of the main file only; absl's default filter

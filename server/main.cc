@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/logging.h"
+#include "core/mutexes.h"
 #include "server/allocator.h"
 #include "server/server.h"
 
@@ -81,6 +82,7 @@ ABSL_FLAG(bool, allow_insecure, false,
           "TLS only 127.0.0.0/8, [::1] and localhost are allowed).");
 
 int main(int argc, char** argv) {
+  recsys::core::DisableMutexDeadlockDetection();  // core/mutexes.h
   absl::FlagsUsageConfig usage_config;
   // --help lists this binary's own flags, not those of linked libraries.
   usage_config.contains_help_flags = [](absl::string_view file) {

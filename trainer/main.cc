@@ -21,6 +21,7 @@
 #include "core/in_memory_store.h"
 #include "core/lastfm_import.h"
 #include "core/logging.h"
+#include "core/mutexes.h"
 #include "core/recommender.h"
 #include "core/spotify_songs_import.h"
 #include "core/status_macros.h"
@@ -606,6 +607,7 @@ absl::Status ExportDemo() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  recsys::core::DisableMutexDeadlockDetection();  // core/mutexes.h
   absl::FlagsUsageConfig usage_config;
   // --help lists this binary's own flags, not those of linked libraries.
   usage_config.contains_help_flags = [](absl::string_view file) {
