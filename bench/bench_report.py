@@ -164,6 +164,20 @@ def add_derived(r):
         closed["health"] = median["health"]
         closed["recommend"] = median["recommend"]
         closed["recommend_over_health"] = median["ratio"]
+        # What a call costs each of the two processes that share the CPUs,
+        # over all rounds: the server's CPU from /proc around each load,
+        # the load generator's from its own report (absent before both
+        # were recorded).
+        cpu = {}
+        for rpc in ("health", "recommend"):
+            calls = sum(rd[rpc]["requests"] for rd in rounds)
+            server = [rd.get("server_cpu_s", {}).get(rpc) for rd in rounds]
+            loadgen = [rd[rpc].get("cpu_s") for rd in rounds]
+            if calls and None not in server and None not in loadgen:
+                cpu[rpc] = {"server_us": 1e6 * sum(server) / calls,
+                            "loadgen_us": 1e6 * sum(loadgen) / calls}
+        if cpu:
+            closed["cpu_us_per_call"] = cpu
     reload = r.get("reload")
     if reload:
         lg = reload["report"]
@@ -279,6 +293,11 @@ def serving_table(r):
         if c.get("round_ratios"):
             rows.append((phase, "the rounds' ratios (median above)",
                          ", ".join(num(x, 4) for x in c["round_ratios"])))
+        for rpc, cpu in c.get("cpu_us_per_call", {}).items():
+            rows.append((phase, f"{rpc}: CPU per call, server / load "
+                         "generator (all rounds)",
+                         f"{num(cpu['server_us'], 1)} / "
+                         f"{num(cpu['loadgen_us'], 1)} µs"))
     f = r.get("fixed_rate")
     if f:
         rows.append((f"fixed rate {num(f['target_qps'])} QPS, "
@@ -388,7 +407,8 @@ REQUIRED = {
     "model": ["users", "tracks", "artists", "factors", "bytes", "version"],
     "startup": ["evict_method", "cold_read_s", "cold_start_s", "warm_start_s",
                 "cold_start_over_cold_read"],
-    "closed_loop": ["health", "recommend", "recommend_over_health"],
+    "closed_loop": ["health", "recommend", "recommend_over_health",
+                    "cpu_us_per_call"],
     "fixed_rate": ["target_qps", "report"],
     "reload": ["versions_published", "versions_served", "failed_rpcs",
                "codes", "p99_ms", "between_p99_ms", "p99_over_between",
@@ -422,6 +442,10 @@ def check_serving(r):
                                 f"{lg['requests']} requests, codes {lg['codes']}")
             if set(lg["rpcs"]) != {rpc}:
                 problems.append(f"closed loop round {k} {rpc} sent {lg['rpcs']}")
+    cpu = c["cpu_us_per_call"]
+    if set(cpu) != {"health", "recommend"} or not all(
+            x["server_us"] > 0 and x["loadgen_us"] > 0 for x in cpu.values()):
+        problems.append(f"closed loop: CPU per call {cpu}")
     if r["fixed_rate"]["report"]["errors"] != 0:
         problems.append(f"fixed rate: codes {r['fixed_rate']['report']['codes']}")
     rl = r["reload"]

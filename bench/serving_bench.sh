@@ -19,7 +19,9 @@ Phases (--phases, comma separated, in this order; default all):
            (all files read once first, as they are before every later phase)
   closed   closed loop, --concurrency calls in flight: max QPS of `health`
            alone, then of `recommend` alone, alternated --rounds times
-           (--duration_s / --rounds each); the median of the rounds' ratios
+           (--duration_s / --rounds each); the median of the rounds' ratios;
+           and the CPU time per call of the server and of the load generator
+           for each RPC (all rounds), which share the machine's CPUs
   fixed    fixed rate at half the closed-loop recommend QPS (or --fixed_qps)
            for --duration_s: recommend p50/p99/p99.9 (the steady p99)
   reload   the same fixed-rate load while --reload_versions new versions are
@@ -325,6 +327,9 @@ EOF
 # --- the server -------------------------------------------------------------------
 # rss_mib PID FIELD: VmRSS (now) or VmHWM (peak) of a process, in MiB.
 rss_mib() { awk -v f="$2:" '$1 == f {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+# cpu_s PID: the process's user plus system CPU time so far, in seconds.
+clk_tck="$(getconf CLK_TCK)"
+cpu_s() { awk -v hz="$clk_tck" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
 
 # start_server LABEL: launches recsys-server on free loopback ports and waits
 # until it is SERVING. Sets server_pid, grpc_port, start_s (launch -> the
@@ -453,10 +458,12 @@ if want closed; then
   round_s=$(( (duration_s + rounds - 1) / rounds ))
   for r in $(seq 1 "$rounds"); do
     log "closed loop, round $r of $rounds: health, then recommend, $concurrency in flight, $round_s s each"
-    loadgen "closed-health-$r" --mix=health:1 --concurrency="$concurrency" --duration_s="$round_s"
-    loadgen "closed-recommend-$r" --mix=recommend:1 --concurrency="$concurrency" --duration_s="$round_s"
-    fact "closed_loop.rounds.$r.health" "@$work_dir/closed-health-$r.json"
-    fact "closed_loop.rounds.$r.recommend" "@$work_dir/closed-recommend-$r.json"
+    for rpc in health recommend; do
+      server_cpu0="$(cpu_s "$server_pid")"
+      loadgen "closed-$rpc-$r" --mix="$rpc:1" --concurrency="$concurrency" --duration_s="$round_s"
+      fact "closed_loop.rounds.$r.$rpc" "@$work_dir/closed-$rpc-$r.json"
+      fact "closed_loop.rounds.$r.server_cpu_s.$rpc" "$(calc "$(cpu_s "$server_pid") - $server_cpu0")"
+    done
   done
   fact closed_loop.round_s "$round_s"
   # The fixed rate's half of the maximum: the median round's, as reported.

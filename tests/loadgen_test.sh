@@ -59,6 +59,9 @@ r="$("${lg[@]}" --target="127.0.0.1:$port" \
 [ "$(field "$r" codes | grep -o '"[A-Z_]*"' | sort -u | tr -d '\n')" = '"OK"' ] || fail "codes: $r"
 [ "$(python3 -c 'import json,sys; print(" ".join(sorted(json.loads(sys.argv[1])["rpcs"])))' "$r")" = \
   "health model_info now_playing radio recommend related" ] || fail "rpcs: $r"
+# Its own CPU time: some, and no more than all the CPUs for the whole run.
+python3 -c 'import json,os,sys; r=json.loads(sys.argv[1]); sys.exit(not 0 < r["cpu_s"] <= (r["duration_s"] + 0.5) * os.cpu_count())' "$r" ||
+  fail "cpu_s: $r"
 
 for service in "" recsys.v1.Recommender; do
   r="$("${lg[@]}" --target="127.0.0.1:$port" --mix=health:1 --health_service="$service")"
