@@ -1,5 +1,6 @@
 // recsys-loadgen: drives a recsys server with a mix of RPCs for a bounded
-// time and reports throughput, status codes and latency percentiles.
+// time and reports throughput, status codes, latency percentiles and its own
+// CPU time.
 //
 //   recsys-loadgen --target=127.0.0.1:50051 --duration_s=60 [--concurrency=8]
 //                  [--qps=500] [--mix=recommend:60,radio:20,related:10,
@@ -614,8 +615,8 @@ int main(int argc, char** argv) {
       "Load generator for recsys.v1.Recommender: closed-loop (--concurrency) "
       "or fixed-rate (--qps) traffic with a weighted --mix of RPCs (and "
       "grpc.health.v1 checks) for "
-      "--duration_s seconds; prints QPS, status codes and latency "
-      "percentiles.\n"
+      "--duration_s seconds; prints QPS, status codes, latency "
+      "percentiles and its own CPU time.\n"
       "Usage: recsys-loadgen --target=host:port --duration_s=S [flags]");
   const std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() > 1)
