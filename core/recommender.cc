@@ -210,12 +210,19 @@ Candidates ScoreNearest(const ServingModel& model, const ScoreQuery& q, int k,
                         absl::Span<const uint32_t> precomputed) {
   const TrackSide& side = model.tracks();
   const bool regional = model.HasRegionalPopularity(q.country);
-  absl::flat_hash_set<uint32_t> seen;
+  const bool popularity_only = q.cf.size() == 0 && q.content.size() == 0;
+  // The sorted lists answer popularity alone exactly, and hold the regional
+  // half the index does not.
+  const bool popular_lists = q.popularity > 0 && (regional || popularity_only);
   Candidates c;
+  absl::flat_hash_set<uint32_t> seen;
+  // At most k from the index (or the list), k global and k regional.
+  const size_t most = static_cast<size_t>(k) * (popular_lists ? 3 : 1);
+  seen.reserve(most);
+  c.ids.reserve(most);
   auto add = [&](uint32_t t) {
     if (seen.insert(t).second) c.ids.push_back(t);
   };
-  const bool popularity_only = q.cf.size() == 0 && q.content.size() == 0;
   if (!popularity_only && precomputed.size() >= static_cast<size_t>(k)) {
     model.CountPrecomputedFirstStage();
     for (uint32_t t : precomputed.first(k)) add(t);
@@ -228,11 +235,11 @@ Candidates ScoreNearest(const ServingModel& model, const ScoreQuery& q, int k,
       add(n.row);
     }
   }
-  // The sorted lists answer popularity alone exactly, and hold the regional
-  // half the index does not.
-  if (q.popularity > 0 && (regional || popularity_only)) {
+  if (popular_lists) {
     for (uint32_t t : model.PopularTracks(q.country, k)) add(t);
   }
+  const ServingModel::CountryPopularity popularity =
+      model.PopularityIn(q.country);
   c.scores.resize(c.ids.size());
   for (size_t i = 0; i < c.ids.size(); ++i) {
     const uint32_t t = c.ids[i];
@@ -244,9 +251,7 @@ Candidates ScoreNearest(const ServingModel& model, const ScoreQuery& q, int k,
     if (q.content.size() > 0) {
       score += side.content.row(t).dot(q.content.transpose());
     }
-    if (q.popularity != 0) {
-      score += q.popularity * model.PopularityFor(t, q.country);
-    }
+    if (q.popularity != 0) score += q.popularity * popularity(t);
     c.scores[i] = score;
   }
   return c;
@@ -1119,15 +1124,15 @@ absl::Span<const uint32_t> ServingModel::ArtistTracks(uint32_t artist) const {
       artist_track_offsets_[artist + 1] - artist_track_offsets_[artist]);
 }
 
-float ServingModel::PopularityFor(uint32_t track,
-                                  absl::string_view country) const {
-  const float global = tracks_.popularity.global[track];
-  if (country.empty()) return global;
-  auto table = regional_.find(country);
-  if (table == regional_.end()) return global;
-  auto it = table->second.find(track);
-  const float regional = it == table->second.end() ? 0.0f : it->second;
-  return 0.5f * (global + regional);
+ServingModel::CountryPopularity ServingModel::PopularityIn(
+    absl::string_view country) const {
+  CountryPopularity p;
+  p.global_ = &tracks_.popularity.global;
+  if (!country.empty()) {
+    auto table = regional_.find(country);
+    if (table != regional_.end()) p.regional_ = &table->second;
+  }
+  return p;
 }
 
 void ServingModel::AddPopularity(absl::string_view country, float weight,

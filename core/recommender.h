@@ -128,7 +128,27 @@ class ServingModel {
   }
 
   // Popularity of `track` for a listener in `country` (may be empty), [0, 1].
-  float PopularityFor(uint32_t track, absl::string_view country) const;
+  float PopularityFor(uint32_t track, absl::string_view country) const {
+    return PopularityIn(country)(track);
+  }
+  // PopularityFor() in one country, whose table is looked up once: for loops
+  // over many tracks. Valid as long as the model.
+  class CountryPopularity {
+   public:
+    float operator()(uint32_t track) const {
+      const float global = (*global_)[track];
+      if (regional_ == nullptr) return global;
+      auto it = regional_->find(track);
+      return 0.5f * (global + (it == regional_->end() ? 0.0f : it->second));
+    }
+
+   private:
+    friend class ServingModel;
+    const std::vector<float>* global_ = nullptr;
+    // The country's regional popularity; null when it has no list of its own.
+    const absl::flat_hash_map<uint32_t, float>* regional_ = nullptr;
+  };
+  CountryPopularity PopularityIn(absl::string_view country) const;
   // scores[t] += weight * PopularityFor(t, country) for every track, in
   // O(tracks + the country's top list): the per-request scoring loops use
   // this instead of a hash lookup per track.

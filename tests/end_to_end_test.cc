@@ -514,7 +514,9 @@ TEST(SwapMemoryTest, TheReloaderLoadsTheServedVersionOnceMore) {
     const std::shared_ptr<const core::ServingModel> served =
         (*server)->models().Get();
     EXPECT_NE(served, nullptr);
-    if (served != nullptr) EXPECT_EQ(served->metadata().version, "v000001");
+    if (served != nullptr) {
+      EXPECT_EQ(served->metadata().version, "v000001");
+    }
     return threads.load();
   };
   const int without = loader_threads(false);
