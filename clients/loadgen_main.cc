@@ -237,9 +237,9 @@ struct Config {
 // One call in flight; deleted by its completion callback. Its request and
 // response live on an arena whose first block is part of the call: parsing
 // a 20-item Recommend answer would otherwise cost a malloc and a free for
-// each of its ~250 nested messages and strings, a third of the load
-// generator's CPU per call (docs/BENCHMARKS.md), which the measurement would
-// count against the server.
+// each of its ~250 nested messages and strings. malloc and free were about
+// a quarter of the load generator's CPU (docs/BENCHMARKS.md): CPU a load on
+// the server's own machine takes from the server.
 template <typename Request, typename Response>
 struct Call {
   static constexpr size_t kBlockBytes = 16 << 10;  // a Recommend answer fits

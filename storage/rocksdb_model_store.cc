@@ -290,13 +290,11 @@ absl::StatusOr<std::unique_ptr<OpenDb>> OpenRocks(
 }
 
 // Options for reading a whole column family once, at load: the blocks are
-// read ahead in large pieces and not kept in the block cache, which the
-// server shares with the user lookups of the version it is serving (a load
-// would otherwise evict them, mid-swap, for blocks nobody reads again).
-// The tables read this way have no block cache at all (CfOptions).
+// read ahead in large pieces. The tables read this way have no block cache
+// at all (CfOptions), so a load neither fills nor looks up the one the user
+// lookups of the version being served use.
 rocksdb::ReadOptions BulkRead() {
   rocksdb::ReadOptions read;
-  read.fill_cache = false;
   read.readahead_size = 2 << 20;
   return read;
 }
